@@ -1,0 +1,1 @@
+"""Rendering to Slack: pure functions from service data to Block Kit model objects, and back from forms."""

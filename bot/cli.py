@@ -1,0 +1,119 @@
+"""`tandem`: run the app (Socket Mode or HTTP) and manage its database. The only reader of the environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app, services_for
+from bot.config import Settings, SettingsError, load_database_url, load_settings
+from bot.db import Database
+from bot.slack.http import EVENTS_PATH, HEALTH_PATH, http_server, wsgi_app
+
+log = logging.getLogger("tandem")
+
+_HOW_TO_SET = (
+    "Set them in a .env file beside where you run Tandem (copy .env.example) or in the environment.\n"
+    "The README's 'Create the Slack app' section says where Slack shows each value."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tandem", description="Keeps sales and marketing in step, in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start Tandem (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    database = commands.add_parser("db", help="manage Tandem's database")
+    database.add_subparsers(dest="db_command", required=True).add_parser(
+        "upgrade", help="apply pending migrations"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.command == "db":
+        return upgrade_database()
+    return run()
+
+
+def upgrade_database() -> int:
+    _configure_logging("INFO")
+    Database.at(load_database_url(os.environ)).upgrade()
+    log.info("Database is up to date")
+    return 0
+
+
+def run() -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    _configure_logging(settings.log_level)
+    services = services_for(settings)
+    services.database.upgrade()
+    app = create_app(settings, services)
+    try:
+        identity = app.client.auth_test()
+    except SlackApiError as error:
+        print(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}). {_HOW_TO_SET}", file=sys.stderr
+        )
+        return 2
+    except OSError as error:
+        print(f"Tandem can't reach Slack at {settings.slack_api_url}: {error}", file=sys.stderr)
+        return 2
+    log.info("Connected to workspace %s as @%s", identity.get("team"), identity.get("user"))
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Starting in Socket Mode")
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
+        return 0
+    server = http_server(wsgi_app(app, services.database.is_reachable), settings.host, settings.port)
+    _stop_on_sigterm()
+    log.info(
+        "Listening on http://%s:%s%s (health check at %s)",
+        settings.host,
+        server.effective_port,  # type: ignore[attr-defined]
+        EVENTS_PATH,
+        HEALTH_PATH,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.database.dispose()
+    return 0
+
+
+def _settings() -> Settings | None:
+    try:
+        return load_settings(os.environ)
+    except SettingsError as error:
+        print("Tandem can't start yet:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(_HOW_TO_SET, file=sys.stderr)
+        return None
+
+
+def _stop_on_sigterm() -> None:
+    # Orchestrators stop containers with SIGTERM; leave the way Ctrl-C does.
+    def handle(_signal: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handle)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tandem's Slack edge: the Web API client and the HTTP server Slack's requests arrive at."""

@@ -1,0 +1,51 @@
+"""HTTP serving: Slack's single request URL `/slack/events` and `GET /healthz`, on waitress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import BaseWSGIServer, create_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Enough threads that a burst of commands is acknowledged while earlier listeners still work.
+SERVER_THREADS = 16
+
+
+def wsgi_app(app: App, is_healthy: Callable[[], bool]) -> WSGIApplication:
+    """Slack's requests to Bolt, health checks answered directly, anything else 404."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+            healthy = is_healthy()
+            body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return serve
+
+
+def http_server(application: WSGIApplication, host: str, port: int) -> BaseWSGIServer:
+    """A waitress server bound to host:port (0 for any free port); `.run()` serves until `.close()`."""
+    server = create_server(
+        application,
+        host=host,
+        port=port,
+        threads=SERVER_THREADS,
+        ident="tandem",
+        # Slack's bodies are small; refuse anything absurd before reading it.
+        max_request_body_size=1_048_576,
+        clear_untrusted_proxy_headers=True,
+    )
+    assert isinstance(server, BaseWSGIServer)  # one host and port, so one socket
+    return server

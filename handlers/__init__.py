@@ -1,0 +1,14 @@
+"""Bolt listeners, one module a feature; `register_all` wires every one of them."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import errors, home, issues
+
+
+def register_all(app: App, services: Services) -> None:
+    errors.register(app)
+    issues.register(app, services.tracker, services.workspaces)
+    home.register(app, services.tracker, services.workspaces)

@@ -1,0 +1,1 @@
+"""Alembic migrations for Tandem's tables; `tandem db upgrade` applies them."""
