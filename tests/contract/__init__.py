@@ -1,0 +1,1 @@
+"""Contract checks against Slack's own type definitions; see README.md."""
