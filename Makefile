@@ -33,6 +33,8 @@ contracts:
 
 contracts-check: contracts
 	git diff --exit-code -- tests/contract/schemas
+	@test -z "$$(git status --porcelain --untracked-files=all -- tests/contract/schemas)" || \
+		{ echo "Schemas not committed: $$(git status --porcelain -- tests/contract/schemas)"; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
