@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
-from bot.slack.http import EVENTS_PATH, HEALTH_PATH, http_server, wsgi_app
+from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
 
 log = logging.getLogger("tandem")
 
@@ -74,17 +74,17 @@ def run() -> int:
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         handler.start()  # type: ignore[no-untyped-call]
         return 0
-    server = http_server(wsgi_app(app, services.database.is_reachable), settings.host, settings.port)
+    server = HttpServer(wsgi_app(app, services.database.is_reachable), settings.host, settings.port)
     _stop_on_sigterm()
     log.info(
         "Listening on http://%s:%s%s (health check at %s)",
         settings.host,
-        server.effective_port,  # type: ignore[attr-defined]
+        server.port,
         EVENTS_PATH,
         HEALTH_PATH,
     )
     try:
-        server.run()
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:

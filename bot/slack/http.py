@@ -35,17 +35,39 @@ def wsgi_app(app: App, is_healthy: Callable[[], bool]) -> WSGIApplication:
     return serve
 
 
-def http_server(application: WSGIApplication, host: str, port: int) -> BaseWSGIServer:
-    """A waitress server bound to host:port (0 for any free port); `.run()` serves until `.close()`."""
-    server = create_server(
-        application,
-        host=host,
-        port=port,
-        threads=SERVER_THREADS,
-        ident="tandem",
-        # Slack's bodies are small; refuse anything absurd before reading it.
-        max_request_body_size=1_048_576,
-        clear_untrusted_proxy_headers=True,
-    )
-    assert isinstance(server, BaseWSGIServer)  # one host and port, so one socket
-    return server
+class HttpServer:
+    """A waitress server on host:port (0 for any free port) that can be stopped from any thread."""
+
+    def __init__(self, application: WSGIApplication, host: str, port: int) -> None:
+        server = create_server(
+            application,
+            host=host,
+            port=port,
+            threads=SERVER_THREADS,
+            ident="tandem",
+            # Slack's bodies are small; refuse anything absurd before reading it.
+            max_request_body_size=1_048_576,
+            clear_untrusted_proxy_headers=True,
+        )
+        assert isinstance(server, BaseWSGIServer)  # one host and port, so one socket
+        self._server = server
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[attr-defined]
+
+    def serve_forever(self) -> None:
+        """Serve until `shutdown()` or Ctrl-C."""
+        try:
+            self._server.run()
+        finally:
+            self._server.task_dispatcher.shutdown()
+
+    def shutdown(self) -> None:
+        # Dispatchers belong to the loop's thread: close them all there, which ends the loop.
+        # The trigger runs the closing in that thread (and closes itself last).
+        def close_everything() -> None:
+            for dispatcher in list(self._server._map.values()):  # type: ignore[attr-defined]
+                dispatcher.close()
+
+        self._server.trigger.pull_trigger(close_everything)  # type: ignore[attr-defined]
