@@ -1,0 +1,1 @@
+"""Tests of the offline Slack stand-ins in bot.sandbox."""

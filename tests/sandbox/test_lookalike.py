@@ -1,0 +1,754 @@
+"""The Slack Web API look-alike, driven over real HTTP by slack_sdk's own clients."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import json
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from slack_sdk.webhook import WebhookClient
+
+from bot.sandbox import SlackLookalike
+
+from .conftest import FakeClock
+
+SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Q3 pipeline*"}}
+MODAL = {
+    "type": "modal",
+    "callback_id": "log_win",
+    "title": {"type": "plain_text", "text": "Win"},
+    "blocks": [SECTION],
+}
+HOME = {"type": "home", "blocks": [SECTION]}
+TS = re.compile(r"^\d{10}\.\d{6}$")
+
+
+def failure(call: Any) -> dict[str, Any]:
+    """The answer of a Web API call that must fail, with its HTTP status."""
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    return {"status": raised.value.response.status_code, **raised.value.response.data}
+
+
+def raw(
+    lookalike: SlackLookalike,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    method: str = "POST",
+) -> tuple[int, Any, Any]:
+    """A hand-made request to the look-alike, headers exactly as given: (status, headers, JSON)."""
+    parts = urlsplit(lookalike.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        connection.request(method, path, body=body or None, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, answer.headers, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+# ----------------------------------------------------------------------------- basics
+
+
+def test_api_url_is_the_base_url_webclient_joins_method_names_to(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/", lookalike.api_url)
+    answer = client.auth_test()
+    assert answer.data == {
+        "ok": True,
+        "url": "https://tandem-test.slack.com/",
+        "team": "Tandem Test",
+        "user": "tandem",
+        "team_id": "T0TANDEM",
+        "user_id": "U0TANDEMBOT",
+        "bot_id": "B0TANDEM",
+        "is_enterprise_install": False,
+    }
+    (call,) = lookalike.calls
+    assert (call.method, call.path, call.status) == ("auth.test", "/api/auth.test", 200)
+    assert call.headers["Authorization"] == f"Bearer {lookalike.bot_token}"
+
+
+def test_a_url_needs_a_started_server() -> None:
+    lookalike = SlackLookalike(bot_token="xoxb-x")
+    with pytest.raises(RuntimeError):
+        _ = lookalike.api_url
+
+
+def test_unknown_method_is_http_200_unknown_method_as_slack_answers(client: WebClient) -> None:
+    assert failure(lambda: client.api_call("foo.bar")) == {
+        "status": 200,
+        "ok": False,
+        "error": "unknown_method",
+        "req_method": "foo.bar",
+    }
+
+
+def test_missing_and_wrong_tokens(lookalike: SlackLookalike) -> None:
+    anonymous = WebClient(base_url=lookalike.api_url, proxy=None)
+    impostor = WebClient(token="xoxb-wrong", base_url=lookalike.api_url, proxy=None)
+    assert failure(anonymous.auth_test)["error"] == "not_authed"
+    assert failure(impostor.auth_test)["error"] == "invalid_auth"
+
+
+def test_a_token_argument_in_a_form_is_read_but_not_in_a_json_body(lookalike: SlackLookalike) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = f"token={lookalike.bot_token}&user=U0ANA".encode()
+    status, _, answer = raw(lookalike, "/api/users.info", body, form)
+    assert (status, answer["ok"], answer["user"]["name"]) == (200, True, "ana")
+    assert lookalike.calls[-1].args == {"user": "U0ANA"}  # the token is not kept in args
+    as_json = json.dumps({"token": lookalike.bot_token, "user": "U0ANA"}).encode()
+    _, _, answer = raw(lookalike, "/api/users.info", as_json, {"Content-Type": "application/json"})
+    assert answer == {"ok": False, "error": "not_authed"}
+
+
+def test_query_string_arguments_and_get(lookalike: SlackLookalike) -> None:
+    bearer = {"Authorization": f"Bearer {lookalike.bot_token}"}
+    status, _, answer = raw(lookalike, "/api/users.info?user=U0BEN", headers=bearer, method="GET")
+    assert (status, answer["user"]["id"]) == (200, "U0BEN")
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "error"),
+    [
+        ({}, b"user=U0ANA", "missing_post_type"),
+        ({"Content-Type": "application/xml"}, b"<user/>", "invalid_post_type"),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded; charset=ebcdic"},
+            b"user=U0ANA",
+            "invalid_charset",
+        ),
+        ({"Content-Type": "application/json"}, b"{not json", "invalid_json"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"user", "invalid_form_data"),
+    ],
+)
+def test_bodies_slack_cannot_read(
+    lookalike: SlackLookalike, headers: dict[str, str], body: bytes, error: str
+) -> None:
+    headers = {**headers, "Authorization": f"Bearer {lookalike.bot_token}"}
+    status, _, answer = raw(lookalike, "/api/users.info", body, headers)
+    assert (status, answer) == (200, {"ok": False, "error": error})
+
+
+def test_multipart_bodies_are_read(lookalike: SlackLookalike, client: WebClient) -> None:
+    client.api_call(
+        "chat.postMessage", data={"channel": "C0WINS", "text": "deck attached"}, files={"file": b"%PDF-1.7"}
+    )
+    (call,) = lookalike.calls_to("chat.postMessage")
+    assert call.headers["Content-Type"].startswith("multipart/form-data")
+    assert call.args == {
+        "channel": "C0WINS",
+        "text": "deck attached",
+        "file": {"filename": "Uploaded file", "length": 8},
+    }
+
+
+def test_other_paths_are_not_found(lookalike: SlackLookalike) -> None:
+    status, _, answer = raw(lookalike, "/nothing/here", b"{}", {"Content-Type": "application/json"})
+    assert (status, answer["ok"]) == (404, False)
+
+
+# ----------------------------------------------------------------------------- chat.*
+
+
+def test_post_message_stores_the_message_with_a_unique_increasing_ts(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel="C0TRACKER", text="Deal: Acme", blocks=[SECTION])
+    second = client.chat_postMessage(channel="#sales", text="second")
+    assert TS.match(first["ts"])
+    assert TS.match(second["ts"])
+    assert float(second["ts"]) > float(first["ts"])
+    assert first["channel"] == "C0TRACKER"
+    assert second["channel"] == "C0SALES"
+    assert first["message"] == {
+        "type": "message",
+        "user": "U0TANDEMBOT",
+        "bot_id": "B0TANDEM",
+        "app_id": "A0TANDEM",
+        "team": "T0TANDEM",
+        "text": "Deal: Acme",
+        "blocks": [SECTION],
+        "ts": first["ts"],
+    }
+    assert [m["ts"] for m in lookalike.messages("C0TRACKER")] == [first["ts"]]
+
+
+def test_posting_to_a_user_id_lands_in_the_bots_dm(lookalike: SlackLookalike, client: WebClient) -> None:
+    answer = client.chat_postMessage(channel="U0ANA", text="your digest")
+    assert answer["channel"] == lookalike.dm_channel("U0ANA") == "D0ANA"
+    assert lookalike.messages("D0ANA")[0]["text"] == "your digest"
+
+
+def test_thread_replies_are_kept_and_linked(lookalike: SlackLookalike, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C0FIELD", text="note")["ts"]
+    reply = client.chat_postMessage(channel="C0FIELD", text="reply", thread_ts=parent)["ts"]
+    assert [m["text"] for m in lookalike.replies("C0FIELD", parent)] == ["reply"]
+    stored_parent = lookalike.messages("C0FIELD")[0]
+    assert (stored_parent["reply_count"], stored_parent["latest_reply"]) == (1, reply)
+    link = client.chat_getPermalink(channel="C0FIELD", message_ts=reply)["permalink"]
+    assert link == (
+        f"https://tandem-test.slack.com/archives/C0FIELD/p{reply.replace('.', '')}"
+        f"?thread_ts={parent}&cid=C0FIELD"
+    )
+
+
+def test_form_encoded_json_fields_are_decoded(lookalike: SlackLookalike, client: WebClient) -> None:
+    client.api_call(
+        "chat.postMessage",
+        params={
+            "channel": "C0WINS",
+            "text": "win",
+            "blocks": json.dumps([SECTION]),
+            "metadata": json.dumps({"event_type": "win_logged", "event_payload": {"id": 7}}),
+        },
+    )
+    (call,) = lookalike.calls_to("chat.postMessage")
+    assert call.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert call.args["blocks"] == [SECTION]
+    assert call.args["metadata"]["event_payload"] == {"id": 7}
+    assert lookalike.messages("C0WINS")[0]["metadata"]["event_type"] == "win_logged"
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ({"text": "no channel"}, "channel_not_found"),
+        ({"channel": "C0NOPE", "text": "x"}, "channel_not_found"),
+        ({"channel": "C0TRACKER"}, "no_text"),
+        ({"channel": "C0TRACKER", "text": ""}, "no_text"),
+        ({"channel": "C0TRACKER", "blocks": [SECTION]}, "no_text"),  # stricter than Slack
+        ({"channel": "C0TRACKER", "text": "x", "blocks": "[not json"}, "invalid_blocks_format"),
+        ({"channel": "C0TRACKER", "text": "x", "blocks": {"type": "divider"}}, "invalid_blocks_format"),
+        ({"channel": "C0TRACKER", "text": "x", "blocks": ["divider"]}, "invalid_blocks"),
+        ({"channel": "C0TRACKER", "text": "x", "blocks": [{"type": "hologram"}]}, "invalid_blocks"),
+        (
+            {
+                "channel": "C0TRACKER",
+                "text": "x",
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+            },
+            "invalid_blocks",
+        ),
+        ({"channel": "C0TRACKER", "text": "x", "markdown_text": "*x*"}, "markdown_text_conflict"),
+        ({"channel": "C0TRACKER", "text": "x", "attachments": ["nope"]}, "invalid_attachments"),
+        ({"channel": "C0TRACKER", "text": "x", "metadata": {"event_type": 1}}, "invalid_metadata_format"),
+    ],
+)
+def test_post_message_refusals(client: WebClient, args: dict[str, Any], error: str) -> None:
+    answer = failure(lambda: client.api_call("chat.postMessage", json=args))
+    assert (answer["status"], answer["error"]) == (200, error)
+
+
+def test_invalid_blocks_say_where_as_slack_does(client: WebClient) -> None:
+    too_many = [{"type": "divider"}] * 51
+    answer = failure(lambda: client.chat_postMessage(channel="C0TRACKER", text="x", blocks=too_many))
+    assert answer["errors"] == ["no more than 50 items allowed [json-pointer:/blocks]"]
+    assert answer["response_metadata"]["messages"] == [
+        "[ERROR] no more than 50 items allowed [json-pointer:/blocks]"
+    ]
+    client.chat_postMessage(channel="C0TRACKER", text="x", blocks=too_many[:50])
+    answer = failure(
+        lambda: client.chat_postMessage(
+            channel="C0TRACKER", text="x", blocks=[{"type": "divider"}, {"type": "header"}]
+        )
+    )
+    assert answer["errors"] == ["text attribute must be specified [json-pointer:/blocks/1]"]
+
+
+def test_archived_channels_and_channels_the_bot_is_not_in() -> None:
+    channels = {
+        "C0OLD": {"name": "old", "is_archived": True},
+        "C0OUT": {"name": "elsewhere", "is_member": False},
+        "C0HIDDEN": {"name": "board", "is_private": True, "is_member": False},
+    }
+    with SlackLookalike(bot_token="xoxb-t", channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        assert failure(lambda: client.chat_postMessage(channel="C0OLD", text="x"))["error"] == "is_archived"
+        assert (
+            failure(lambda: client.chat_postMessage(channel="C0OUT", text="x"))["error"] == "not_in_channel"
+        )
+
+
+def test_post_ephemeral(lookalike: SlackLookalike, client: WebClient) -> None:
+    answer = client.chat_postEphemeral(channel="C0SALES", user="U0ANA", text="only you")
+    assert TS.match(answer["message_ts"])
+    (message,) = lookalike.ephemeral_messages("C0SALES")
+    assert (message["to_user"], message["text"]) == ("U0ANA", "only you")
+    assert lookalike.messages("C0SALES") == []
+    assert (
+        failure(lambda: client.chat_postEphemeral(channel="C0SALES", user="U0NOBODY", text="x"))["error"]
+        == "user_not_found"
+    )
+
+
+def test_post_ephemeral_to_someone_outside_the_channel() -> None:
+    channels = {"C0PRIV": {"name": "deals", "is_private": True, "members": ["U0ANA"]}}
+    with SlackLookalike(bot_token="xoxb-t", channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        client.chat_postEphemeral(channel="C0PRIV", user="U0ANA", text="hi")
+        assert (
+            failure(lambda: client.chat_postEphemeral(channel="C0PRIV", user="U0BEN", text="hi"))["error"]
+            == "user_not_in_channel"
+        )
+
+
+def test_update_replaces_content_and_keeps_blocks_left_out(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    ts = client.chat_postMessage(channel="C0TRACKER", text="v1", blocks=[SECTION])["ts"]
+    answer = client.chat_update(channel="C0TRACKER", ts=ts, text="v2")
+    assert (answer["ts"], answer["text"], answer["message"]["blocks"]) == (ts, "v2", [SECTION])
+    (stored,) = lookalike.messages("C0TRACKER")
+    assert (stored["text"], stored["edited"]["user"]) == ("v2", "U0TANDEMBOT")
+    assert (
+        failure(lambda: client.chat_update(channel="C0TRACKER", ts="1.000001", text="x"))["error"]
+        == "message_not_found"
+    )
+    with pytest.warns(UserWarning, match="text"):  # slack_sdk only warns; we refuse
+        refused = failure(lambda: client.chat_update(channel="C0TRACKER", ts=ts, blocks=[SECTION]))
+    assert refused["error"] == "no_text"
+
+
+def test_update_and_delete_refuse_messages_people_wrote(lookalike: SlackLookalike, client: WebClient) -> None:
+    ts = lookalike.post_user_message("C0FIELD", "U0ANA", "met Acme today")["ts"]
+    assert (
+        failure(lambda: client.chat_update(channel="C0FIELD", ts=ts, text="x"))["error"]
+        == "cant_update_message"
+    )
+    assert failure(lambda: client.chat_delete(channel="C0FIELD", ts=ts))["error"] == "cant_delete_message"
+
+
+def test_delete(lookalike: SlackLookalike, client: WebClient) -> None:
+    ts = client.chat_postMessage(channel="C0METRICS", text="snapshot")["ts"]
+    assert client.chat_delete(channel="C0METRICS", ts=ts).data == {
+        "ok": True,
+        "channel": "C0METRICS",
+        "ts": ts,
+    }
+    assert lookalike.messages("C0METRICS") == []
+    assert failure(lambda: client.chat_delete(channel="C0METRICS", ts=ts))["error"] == "message_not_found"
+
+
+def test_get_permalink(client: WebClient) -> None:
+    ts = client.chat_postMessage(channel="C0TRACKER", text="deal")["ts"]
+    answer = client.chat_getPermalink(channel="C0TRACKER", message_ts=ts)
+    assert answer.data == {
+        "ok": True,
+        "channel": "C0TRACKER",
+        "permalink": f"https://tandem-test.slack.com/archives/C0TRACKER/p{ts.replace('.', '')}",
+    }
+    assert (
+        failure(lambda: client.chat_getPermalink(channel="C0TRACKER", message_ts="9.000009"))["error"]
+        == "message_not_found"
+    )
+    assert (
+        failure(lambda: client.chat_getPermalink(channel="C0NOPE", message_ts=ts))["error"]
+        == "channel_not_found"
+    )
+
+
+# ----------------------------------------------------------------------------- views.*
+
+
+def test_views_open_exchanges_a_trigger_once(lookalike: SlackLookalike, client: WebClient) -> None:
+    trigger = lookalike.issue_trigger_id(user_id="U0ANA")
+    view = client.views_open(trigger_id=trigger, view=MODAL)["view"]
+    assert re.fullmatch(r"V[A-Z0-9]{10}", view["id"])
+    assert (view["root_view_id"], view["callback_id"], view["type"]) == (view["id"], "log_win", "modal")
+    assert view["state"] == {"values": {}}
+    assert view["hash"]
+    assert lookalike.view(view["id"]) == view
+    assert (
+        failure(lambda: client.views_open(trigger_id=trigger, view=MODAL))["error"] == "exchanged_trigger_id"
+    )
+    assert (
+        failure(lambda: client.views_open(trigger_id="1.2.abc", view=MODAL))["error"] == "invalid_trigger_id"
+    )
+
+
+def test_trigger_ids_expire_after_three_seconds(
+    lookalike: SlackLookalike, client: WebClient, slack_clock: FakeClock
+) -> None:
+    in_time, too_late = lookalike.issue_trigger_id(), lookalike.issue_trigger_id()
+    slack_clock.advance(2.9)
+    client.views_open(trigger_id=in_time, view=MODAL)
+    slack_clock.advance(0.2)
+    assert (
+        failure(lambda: client.views_open(trigger_id=too_late, view=MODAL))["error"] == "expired_trigger_id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("view", "message"),
+    [
+        (
+            {**MODAL, "blocks": [SECTION] * 101},
+            "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]",
+        ),
+        (
+            {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}},
+            "[ERROR] title must be between 1 and 24 characters [json-pointer:/view]",
+        ),
+        (
+            {**MODAL, "blocks": [{"type": "hologram"}]},
+            "[ERROR] unsupported type: 'hologram' [json-pointer:/view/blocks/0]",
+        ),
+        (
+            {key: value for key, value in MODAL.items() if key != "title"},
+            "[ERROR] missing required field: title [json-pointer:/view]",
+        ),
+        (HOME, "[ERROR] type must be one of modal [json-pointer:/view/type]"),
+    ],
+)
+def test_invalid_views_are_invalid_arguments_and_keep_the_trigger(
+    lookalike: SlackLookalike, client: WebClient, view: dict[str, Any], message: str
+) -> None:
+    trigger = lookalike.issue_trigger_id()
+    answer = failure(lambda: client.views_open(trigger_id=trigger, view=view))
+    assert answer["error"] == "invalid_arguments"
+    assert answer["response_metadata"]["messages"] == [message]
+    client.views_open(trigger_id=trigger, view=MODAL)
+
+
+def test_views_open_without_trigger(client: WebClient) -> None:
+    answer = failure(lambda: client.api_call("views.open", json={"view": MODAL}))
+    assert answer["error"] == "invalid_arguments"
+
+
+def test_views_update_by_id_and_external_id(lookalike: SlackLookalike, client: WebClient) -> None:
+    opened = client.views_open(
+        trigger_id=lookalike.issue_trigger_id(), view={**MODAL, "external_id": "win-42"}
+    )["view"]
+    changed = {**MODAL, "private_metadata": "deal=42"}
+    by_id = client.views_update(view_id=opened["id"], view=changed, hash=opened["hash"])["view"]
+    assert (by_id["id"], by_id["private_metadata"]) == (opened["id"], "deal=42")
+    assert by_id["hash"] != opened["hash"]
+    by_external = client.views_update(external_id="win-42", view=MODAL)["view"]
+    assert by_external["id"] == opened["id"]
+    assert (
+        failure(lambda: client.views_update(view_id=opened["id"], view=MODAL, hash=opened["hash"]))["error"]
+        == "hash_conflict"
+    )
+    assert failure(lambda: client.views_update(view_id="V0MISSING", view=MODAL))["error"] == "not_found"
+    assert (
+        failure(
+            lambda: client.views_open(
+                trigger_id=lookalike.issue_trigger_id(), view={**MODAL, "external_id": "win-42"}
+            )
+        )["error"]
+        == "duplicate_external_id"
+    )
+
+
+def test_views_push_stacks_at_most_three(lookalike: SlackLookalike, client: WebClient) -> None:
+    root = client.views_open(trigger_id=lookalike.issue_trigger_id(user_id="U0BEN"), view=MODAL)["view"]
+    second = client.views_push(trigger_id=lookalike.issue_trigger_id(view_id=root["id"]), view=MODAL)["view"]
+    assert (second["root_view_id"], second["previous_view_id"]) == (root["id"], root["id"])
+    client.views_push(trigger_id=lookalike.issue_trigger_id(user_id="U0BEN"), view=MODAL)
+    assert (
+        failure(
+            lambda: client.views_push(trigger_id=lookalike.issue_trigger_id(view_id=second["id"]), view=MODAL)
+        )["error"]
+        == "push_limit_reached"
+    )
+    assert (
+        failure(
+            lambda: client.views_push(trigger_id=lookalike.issue_trigger_id(user_id="U0ANA"), view=MODAL)
+        )["error"]
+        == "not_found"
+    )
+
+
+def test_views_publish_keeps_one_home_view_per_user(lookalike: SlackLookalike, client: WebClient) -> None:
+    first = client.views_publish(user_id="U0ANA", view=HOME)["view"]
+    again = client.views_publish(
+        user_id="U0ANA", view={**HOME, "private_metadata": "v2"}, hash=first["hash"]
+    )["view"]
+    assert again["id"] == first["id"]
+    home = lookalike.home_view("U0ANA")
+    assert home is not None
+    assert home["private_metadata"] == "v2"
+    assert lookalike.home_view("U0BEN") is None
+    assert (
+        failure(lambda: client.views_publish(user_id="U0ANA", view=HOME, hash=first["hash"]))["error"]
+        == "hash_conflict"
+    )
+    assert failure(lambda: client.views_publish(user_id="U0NOBODY", view=HOME))["error"] == "user_not_found"
+    assert failure(lambda: client.views_publish(user_id="U0ANA", view=MODAL))["error"] == "invalid_arguments"
+
+
+# ----------------------------------------------------------------------------- directory
+
+
+def test_users_info(client: WebClient) -> None:
+    user = client.users_info(user="U0BEN", include_locale=True)["user"]
+    assert (user["name"], user["tz"], user["tz_offset"], user["locale"]) == (
+        "ben",
+        "Europe/London",
+        0,
+        "en-US",
+    )
+    admin = client.users_info(user="U0ADMIN")["user"]
+    assert admin["is_admin"]
+    assert not admin["is_bot"]
+    assert client.users_info(user="U0TANDEMBOT")["user"]["is_bot"]
+    assert failure(lambda: client.users_info(user="U0NOBODY"))["error"] == "user_not_found"
+
+
+def test_custom_users_and_channels() -> None:
+    users = {
+        "U0ZED": {
+            "name": "zed",
+            "real_name": "Zed",
+            "tz": "Asia/Tokyo",
+            "tz_offset": 32400,
+            "profile": {"email": "zed@example.com"},
+        }
+    }
+    channels = {"C0ONLY": {"name": "only"}}
+    with SlackLookalike(bot_token="xoxb-t", users=users, channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        zed = client.users_info(user="U0ZED")["user"]
+        assert (zed["tz"], zed["profile"]["email"], zed["profile"]["real_name"]) == (
+            "Asia/Tokyo",
+            "zed@example.com",
+            "Zed",
+        )
+        assert failure(lambda: client.users_info(user="U0ANA"))["error"] == "user_not_found"
+        assert client.conversations_info(channel="C0ONLY")["channel"]["name"] == "only"
+
+
+def test_conversations_info(client: WebClient) -> None:
+    channel = client.conversations_info(channel="C0MARKETING", include_num_members=True)["channel"]
+    assert (channel["id"], channel["name"], channel["is_channel"], channel["is_member"]) == (
+        "C0MARKETING",
+        "marketing",
+        True,
+        True,
+    )
+    assert channel["num_members"] == 4
+    assert failure(lambda: client.conversations_info(channel="C0NOPE"))["error"] == "channel_not_found"
+
+
+def test_conversations_open(lookalike: SlackLookalike, client: WebClient) -> None:
+    assert client.conversations_open(users=["U0ANA"]).data == {"ok": True, "channel": {"id": "D0ANA"}}
+    again = client.conversations_open(users="U0ANA", return_im=True)
+    assert (again["already_open"], again["channel"]["is_im"], again["channel"]["user"]) == (
+        True,
+        True,
+        "U0ANA",
+    )
+    client.chat_postMessage(channel="D0ANA", text="hello")
+    assert lookalike.messages("D0ANA")[0]["text"] == "hello"
+    assert failure(lambda: client.conversations_open(users=["U0NOBODY"]))["error"] == "user_not_found"
+    assert failure(lambda: client.api_call("conversations.open"))["error"] == "users_list_not_supplied"
+
+
+def test_reactions_add(lookalike: SlackLookalike, client: WebClient) -> None:
+    ts = lookalike.post_user_message("C0WINS", "U0ANA", "closed Acme!")["ts"]
+    assert client.reactions_add(channel="C0WINS", name="tada", timestamp=ts).data == {"ok": True}
+    assert lookalike.messages("C0WINS")[0]["reactions"] == [
+        {"name": "tada", "users": ["U0TANDEMBOT"], "count": 1}
+    ]
+    for name, timestamp, error in [
+        ("tada", ts, "already_reacted"),
+        ("tada", "1.000001", "message_not_found"),
+        (":tada:", ts, "invalid_name"),
+        ("tada", "", "no_item_specified"),
+    ]:
+        assert (
+            failure(lambda n=name, t=timestamp: client.reactions_add(channel="C0WINS", name=n, timestamp=t))[
+                "error"
+            ]
+            == error
+        )
+
+
+# ----------------------------------------------------------------------------- recording
+
+
+def test_calls_are_recorded_whole_and_frozen(
+    lookalike: SlackLookalike, client: WebClient, slack_clock: FakeClock
+) -> None:
+    slack_clock.advance(5)
+    client.chat_postMessage(channel="C0TRACKER", text="x", blocks=[SECTION])
+    (call,) = lookalike.calls_to("chat.postMessage")
+    assert json.loads(call.body) == {"channel": "C0TRACKER", "text": "x", "blocks": [SECTION]}
+    assert call.args == json.loads(call.body)
+    assert (call.status, call.ok, call.error, call.at) == (200, True, None, 1005.0)
+    assert call.response["channel"] == "C0TRACKER"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        call.status = 500  # type: ignore[misc]
+    lookalike.calls.clear()  # a copy
+    assert len(lookalike.calls) == 1
+
+
+def test_wait_for_blocks_until_the_call_arrives(lookalike: SlackLookalike, client: WebClient) -> None:
+    lookalike.delay_next("chat.postMessage", 0.2)
+    worker = threading.Thread(target=client.chat_postMessage, kwargs={"channel": "C0SALES", "text": "later"})
+    started = time.monotonic()
+    worker.start()
+    (call,) = lookalike.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == "C0SALES")
+    assert time.monotonic() - started >= 0.2
+    assert call.ok
+    worker.join()
+
+
+def test_wait_for_says_what_was_recorded_on_timeout(lookalike: SlackLookalike, client: WebClient) -> None:
+    client.auth_test()
+    with pytest.raises(AssertionError, match=r"(?s)'views\.open'.*got 0.*auth\.test -> HTTP 200 ok"):
+        lookalike.wait_for("views.open", timeout=0.05)
+
+
+def test_reset_forgets_everything_but_the_directory(lookalike: SlackLookalike, client: WebClient) -> None:
+    client.chat_postMessage(channel="C0TRACKER", text="x")
+    lookalike.fail_next("auth.test")
+    lookalike.reset()
+    assert lookalike.calls == []
+    assert lookalike.messages("C0TRACKER") == []
+    assert client.auth_test()["ok"]
+    assert client.users_info(user="U0ANA")["ok"]
+
+
+# ----------------------------------------------------------------------------- faults
+
+
+def test_rate_limited_answers_carry_retry_after(lookalike: SlackLookalike, client: WebClient) -> None:
+    lookalike.fail_next("chat.postMessage", retry_after=7)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C0TRACKER", text="x")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response.headers["Retry-After"] == "7"
+    assert raised.value.response.data == {"ok": False, "error": "ratelimited"}
+    assert [c.status for c in lookalike.calls] == [429]
+    assert lookalike.messages("C0TRACKER") == []
+
+
+def test_rate_limit_retry_handler_retries_after_retry_after(lookalike: SlackLookalike) -> None:
+    client = WebClient(
+        token=lookalike.bot_token,
+        base_url=lookalike.api_url,
+        proxy=None,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    lookalike.fail_next("chat.postMessage", retry_after=0)
+    assert client.chat_postMessage(channel="C0TRACKER", text="x")["ok"]
+    assert [c.status for c in lookalike.calls_to("chat.postMessage")] == [429, 200]
+    assert len(lookalike.messages("C0TRACKER")) == 1
+
+
+def test_server_errors(lookalike: SlackLookalike, client: WebClient) -> None:
+    lookalike.fail_next("auth.test", status=500)
+    answer = failure(client.auth_test)
+    assert (answer["status"], answer["error"]) == (500, "internal_error")
+    retrying = WebClient(
+        token=lookalike.bot_token,
+        base_url=lookalike.api_url,
+        proxy=None,
+        retry_handlers=[
+            ServerErrorRetryHandler(
+                max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.0)
+            )
+        ],
+    )
+    lookalike.fail_next("auth.test", status=503)
+    assert retrying.auth_test()["ok"]
+    assert [c.status for c in lookalike.calls_to("auth.test")] == [500, 503, 200]
+
+
+def test_injected_slack_errors(lookalike: SlackLookalike, client: WebClient) -> None:
+    lookalike.fail_next("chat.postMessage", error="channel_not_found", times=2)
+    for _ in range(2):
+        answer = failure(lambda: client.chat_postMessage(channel="C0TRACKER", text="x"))
+        assert (answer["status"], answer["error"]) == (200, "channel_not_found")
+    assert client.chat_postMessage(channel="C0TRACKER", text="x")["ok"]
+
+
+# ----------------------------------------------------------------------------- response_url
+
+
+def test_response_url_posts_land_where_slack_would_put_them(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    original = client.chat_postMessage(channel="C0TRACKER", text="pending")["ts"]
+    url = lookalike.issue_response_url(channel_id="C0TRACKER", user_id="U0ANA", message_ts=original)
+    assert url.startswith(lookalike.url + "webhooks/response/")
+    webhook = WebhookClient(url, proxy=None)
+    assert webhook.send(text="only Ana sees this").status_code == 200
+    assert webhook.send(text="shared", response_type="in_channel").status_code == 200
+    assert webhook.send(text="approved", replace_original=True).body == '{"ok": true}'
+    assert [m["text"] for m in lookalike.messages("C0TRACKER")] == ["approved", "shared"]
+    assert lookalike.ephemeral_messages("C0TRACKER")[0]["to_user"] == "U0ANA"
+    assert webhook.send_dict({"delete_original": True}).status_code == 200
+    assert [m["text"] for m in lookalike.messages("C0TRACKER")] == ["shared"]
+    assert [r.args.get("text") for r in lookalike.responses] == [
+        "only Ana sees this",
+        "shared",
+        "approved",
+        None,
+    ]
+
+
+def test_response_url_takes_five_posts(lookalike: SlackLookalike) -> None:
+    webhook = WebhookClient(lookalike.issue_response_url(channel_id="C0SALES"), proxy=None)
+    assert [webhook.send(text=str(n)).status_code for n in range(5)] == [200] * 5
+    sixth = webhook.send(text="6")
+    assert (sixth.status_code, json.loads(sixth.body)["error"]) == (404, "used_url")
+
+
+def test_response_url_expires_after_thirty_minutes(lookalike: SlackLookalike, slack_clock: FakeClock) -> None:
+    webhook = WebhookClient(lookalike.issue_response_url(channel_id="C0SALES"), proxy=None)
+    slack_clock.advance(30 * 60)
+    assert webhook.send(text="just in time").status_code == 200
+    slack_clock.advance(1)
+    late = webhook.send(text="late")
+    assert (late.status_code, json.loads(late.body)["error"]) == (404, "expired_url")
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"blocks": [SECTION]}, "no_text"),
+        ({"response_type": "in_channel"}, "no_text"),
+        ({"text": "x", "blocks": [{"type": "hologram"}]}, "invalid_blocks"),
+        ({"text": "x", "blocks": [SECTION] * 51}, "invalid_blocks"),
+    ],
+)
+def test_response_url_refusals(lookalike: SlackLookalike, payload: dict[str, Any], error: str) -> None:
+    webhook = WebhookClient(lookalike.issue_response_url(channel_id="C0SALES"), proxy=None)
+    answer = webhook.send_dict(payload)
+    assert (answer.status_code, json.loads(answer.body)["error"]) == (400, error)
+
+
+def test_unknown_response_urls_and_bad_bodies(lookalike: SlackLookalike) -> None:
+    unknown = WebhookClient(lookalike.url + "webhooks/response/T0/1/nope", proxy=None)
+    assert unknown.send(text="x").status_code == 404
+    url = lookalike.issue_response_url()
+    status, _, answer = raw(
+        lookalike, url[len(lookalike.url) - 1 :], b"[1, 2]", {"Content-Type": "application/json"}
+    )
+    assert (status, answer["error"]) == (400, "invalid_payload")
+
+
+def test_response_url_faults(lookalike: SlackLookalike) -> None:
+    webhook = WebhookClient(lookalike.issue_response_url(channel_id="C0SALES"), proxy=None)
+    lookalike.fail_next("response_url", status=500)
+    assert webhook.send(text="x").status_code == 500
+    assert webhook.send(text="x").status_code == 200
+    assert [r.status for r in lookalike.responses] == [500, 200]
