@@ -1,0 +1,113 @@
+"""The real app over real HTTP, against the Slack look-alike; every Slack call contract-checked."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import load_settings
+from bot.db import Database
+from bot.models import Issue
+from bot.sandbox.lookalike import SlackLookalike
+from bot.sandbox.signing import HttpAnswer, SlackRequests
+from bot.services import Services, build_services
+from bot.slack.http import HttpServer, wsgi_app
+from bot.workspaces import WorkspaceDefaults
+from tests.conftest import FixedClock
+from tests.contract.checks import check_response_url_payload, check_web_api_call
+
+BOT_TOKEN = "xoxb-test-0000-tandem"
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T0TANDEM"
+TRACKER = "C0TRACKER"
+ANA, BEN = "U0ANA", "U0BEN"
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackLookalike]:
+    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id=TEAM)
+    lookalike.start()
+    yield lookalike
+    lookalike.stop()
+    violations = [
+        f"{call.method}: {problem}"
+        for call in lookalike.calls
+        if call.method != "response_url"
+        for problem in check_web_api_call(call.method, call.args)
+    ] + [
+        f"response_url: {problem}"
+        for call in lookalike.responses
+        for problem in check_response_url_payload(call.args)
+    ]
+    assert violations == [], "Slack calls that break Slack's contract"
+
+
+@dataclass
+class Tandem:
+    """A running Tandem and ways to talk to it as Slack would."""
+
+    url: str
+    slack: SlackLookalike
+    requests: SlackRequests
+    services: Services
+    database: Database
+
+    def send(self, request: Any) -> HttpAnswer:
+        return self.requests.send(self.url, request)
+
+    def command(self, text: str, *, user_id: str = ANA, command: str = "/issue") -> HttpAnswer:
+        return self.send(self.requests.slash_command(command, text, user_id=user_id, channel_id="C0SALES"))
+
+    def issues(self) -> list[Issue]:
+        with self.database.transaction() as session:
+            return list(session.scalars(select(Issue).order_by(Issue.id)))
+
+
+def start_tandem(
+    slack: SlackLookalike, database_url: str, clock: FixedClock, **environment: str
+) -> Iterator[Tandem]:
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": database_url,
+            "TANDEM_TIMEZONE": "Europe/Paris",
+            "TANDEM_TRACKER_CHANNEL": TRACKER,
+            **environment,
+        },
+        env_file=None,
+    )
+    database = Database.at(database_url)
+    defaults = WorkspaceDefaults(timezone=settings.timezone, tracker_channel=settings.tracker_channel)
+    services = build_services(database, defaults, clock)
+    app = create_app(settings, services)
+    server = HttpServer(wsgi_app(app, database.is_reachable), "127.0.0.1", 0)
+    serving = threading.Thread(target=server.serve_forever, name="tandem-http", daemon=True)
+    serving.start()
+    try:
+        yield Tandem(
+            url=f"http://127.0.0.1:{server.port}",
+            slack=slack,
+            requests=SlackRequests(signing_secret=SIGNING_SECRET, lookalike=slack, team_id=TEAM),
+            services=services,
+            database=database,
+        )
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)
+        assert not serving.is_alive(), "the HTTP server did not stop"
+        # Listeners keep working after they acknowledge; let them finish before Slack's calls are judged.
+        app.listener_runner.listener_executor.shutdown(wait=True)
+        database.dispose()
+
+
+@pytest.fixture
+def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
+    yield from start_tandem(slack, database_url, clock)
