@@ -51,7 +51,7 @@ class Settings(BaseModel):
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     host: str = "0.0.0.0"  # noqa: S104 - a server must listen beyond loopback in production
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port, printed on start
     timezone: str = "UTC"
     tracker_channel: ChannelId = None
     sales_channel: ChannelId = None

@@ -1,0 +1,121 @@
+"""The `tandem` console script as a person runs it: a real process, real HTTP, real signals."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from bot.sandbox.lookalike import SlackLookalike
+from bot.sandbox.signing import SlackRequests
+
+TANDEM = str(Path(sys.executable).with_name("tandem"))
+BOT_TOKEN, SECRET = "xoxb-cli-test", "cli-signing-secret"
+
+
+def bare_environment(**extra: str) -> dict[str, str]:
+    """No Slack settings, no proxies: only what a shell needs, plus `extra`."""
+    return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", **extra}
+
+
+def test_run_without_credentials_says_what_to_set(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [TANDEM, "run"], cwd=tmp_path, env=bare_environment(), capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in finished.stderr
+    assert "SLACK_SIGNING_SECRET is not set" in finished.stderr
+    assert ".env" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [TANDEM, "db", "upgrade"],
+        cwd=tmp_path,
+        env=bare_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'tandem.db'}")  # the default DATABASE_URL
+    assert {"workspaces", "issues", "alembic_version"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackLookalike]:
+    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id="T0TANDEM")
+    lookalike.start()
+    yield lookalike
+    lookalike.stop()
+
+
+def wait_for_line(process: subprocess.Popen[str], pattern: str, timeout: float = 30) -> re.Match[str]:
+    """Read the process's stderr until a line matches, without sleeping."""
+    assert process.stderr is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stderr, selectors.EVENT_READ)
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        if not selector.select(left):
+            break
+        line = process.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if found := re.search(pattern, line):
+            return found
+    raise AssertionError(f"no line matching {pattern!r}; the process said:\n{''.join(seen)}")
+
+
+def test_run_serves_slack_and_the_health_check_then_stops_on_sigterm(
+    tmp_path: Path, slack: SlackLookalike
+) -> None:
+    environment = bare_environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url,
+        TANDEM_TRACKER_CHANNEL="C0TRACKER",
+        HOST="127.0.0.1",
+        PORT="0",
+    )
+    process = subprocess.Popen(
+        [TANDEM, "run"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        port = wait_for_line(process, r"Listening on http://127\.0\.0\.1:(\d+)/slack/events").group(1)
+        url = f"http://127.0.0.1:{port}"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{url}/healthz", timeout=10) as health:
+            assert health.status == 200
+
+        requests = SlackRequests(signing_secret=SECRET, lookalike=slack, team_id="T0TANDEM")
+        answer = requests.send(
+            url, requests.slash_command("/issue", "Pricing page confuses prospects", user_id="U0ANA")
+        )
+
+        assert answer.status == 200
+        [card] = slack.wait_for("chat.postMessage")
+        assert card.args["blocks"][0]["text"]["text"] == "#1 Pricing page confuses prospects"
+        slack.wait_for("response_url")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()

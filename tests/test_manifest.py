@@ -1,0 +1,144 @@
+"""manifest.yml and the code agree: every command, shortcut and event has a listener, and the reverse."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.blocks.issues import HELP
+from handlers import register_all
+from tests.contract.checks import check_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text())
+FEATURES = MANIFEST["features"]
+SETTINGS = MANIFEST["settings"]
+
+# The bot scope each Web API method needs (None: the method needs none). A method Tandem starts
+# calling must be added here, and with it the scope to manifest.yml.
+METHOD_SCOPES: dict[str, str | None] = {
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "chat_delete": "chat:write",
+    "chat_getPermalink": None,
+    "views_open": None,
+    "views_update": None,
+    "views_push": None,
+    "views_publish": None,
+    "auth_test": None,
+    "users_info": "users:read",
+    "conversations_info": "channels:read",
+    "reactions_add": "reactions:write",
+}
+
+
+class RecordingApp:
+    """Stands in for Bolt's App to record what `register_all` registers."""
+
+    def __init__(self) -> None:
+        self.registered: set[tuple[str, str]] = set()
+
+    def _record(self, kind: str) -> Callable[..., Callable[[Callable[..., Any]], Callable[..., Any]]]:
+        def register(matcher: Any, *_: Any, **__: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+            self.registered.add((kind, matcher if isinstance(matcher, str) else repr(matcher)))
+            return lambda listener: listener
+
+        return register
+
+    def __getattr__(self, kind: str) -> Any:
+        if kind in {
+            "command",
+            "shortcut",
+            "view_submission",
+            "view",
+            "action",
+            "event",
+            "options",
+            "message",
+        }:
+            return self._record(kind)
+        raise AttributeError(kind)
+
+    def error(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        self.registered.add(("error", handler.__name__))
+        return handler
+
+
+@pytest.fixture(scope="module")
+def registered() -> set[tuple[str, str]]:
+    app = RecordingApp()
+    register_all(app, services=_Services())  # type: ignore[arg-type]
+    return app.registered
+
+
+class _Services:
+    """register_all only hands services to listeners; none is called while registering."""
+
+    def __getattr__(self, name: str) -> object:
+        return object()
+
+
+def listed(kind: str, registered: set[tuple[str, str]]) -> set[str]:
+    return {matcher for k, matcher in registered if k == kind}
+
+
+def test_the_manifest_follows_slacks_own_schema() -> None:
+    assert check_manifest(MANIFEST) == []
+
+
+def test_every_slash_command_has_a_listener_and_the_reverse(registered: set[tuple[str, str]]) -> None:
+    assert {c["command"] for c in FEATURES["slash_commands"]} == listed("command", registered)
+
+
+def test_every_shortcut_has_a_listener_and_the_reverse(registered: set[tuple[str, str]]) -> None:
+    assert {s["callback_id"] for s in FEATURES["shortcuts"]} == listed("shortcut", registered)
+
+
+def test_every_event_has_a_listener_and_the_reverse(registered: set[tuple[str, str]]) -> None:
+    assert set(SETTINGS["event_subscriptions"]["bot_events"]) == listed("event", registered)
+
+
+def test_failures_have_one_handler(registered: set[tuple[str, str]]) -> None:
+    assert listed("error", registered) == {"report_failure"}
+
+
+def test_commands_escape_mentions_so_people_arrive_as_ids() -> None:
+    assert all(command["should_escape"] is True for command in FEATURES["slash_commands"])
+
+
+def test_slack_sends_everything_to_the_one_request_url() -> None:
+    urls = {c["url"] for c in FEATURES["slash_commands"]}
+    urls |= {SETTINGS["interactivity"]["request_url"], SETTINGS["event_subscriptions"]["request_url"]}
+    assert len(urls) == 1
+    assert urls.pop().endswith("/slack/events")
+    assert SETTINGS["interactivity"]["is_enabled"] is True
+
+
+def test_app_home_is_enabled_for_its_listener() -> None:
+    assert FEATURES["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_issue_commands_usage_hint_matches_its_help() -> None:
+    [issue] = [c for c in FEATURES["slash_commands"] if c["command"] == "/issue"]
+    subcommands = {usage.split()[1] for usage, _ in HELP if len(usage.split()) == 2 and "<" not in usage}
+    assert subcommands == set(re.findall(r"\b[a-z]+\b", issue["usage_hint"])) - {"title"}
+
+
+def test_bot_scopes_are_exactly_what_the_code_calls_for() -> None:
+    called = {
+        method
+        for path in (ROOT / "handlers").rglob("*.py")
+        for method in re.findall(r"\bclient\.(\w+)\(", path.read_text())
+    }
+    unknown = called - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and manifest.yml"
+    needed = {METHOD_SCOPES[m] for m in called} - {None}
+    if FEATURES.get("slash_commands") or FEATURES.get("shortcuts"):
+        needed.add("commands")
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
