@@ -15,9 +15,7 @@ from sqlalchemy.engine import make_url
 
 from bot.db import Database
 
-POSTGRES_URL = os.environ.get(
-    "TANDEM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 

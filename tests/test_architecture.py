@@ -68,7 +68,8 @@ def test_only_the_composition_root_reads_the_environment(path: Path) -> None:
 def test_handlers_reach_storage_only_through_services(path: Path) -> None:
     assert imported_modules(path) & {"sqlalchemy", "psycopg"} == set()
     source = path.read_text()
-    assert "bot.models" not in source and "bot.db" not in source
+    assert "bot.models" not in source
+    assert "bot.db" not in source
 
 
 def test_the_rules_catch_a_violation(tmp_path: Path) -> None:

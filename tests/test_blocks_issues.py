@@ -7,7 +7,17 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks import issues as blocks
-from bot.issues import DETAILS_MAX, TITLE_MAX, Card, Category, IssueDraft, OpenIssues, Priority, SharedIssue, Status
+from bot.issues import (
+    DETAILS_MAX,
+    TITLE_MAX,
+    Card,
+    Category,
+    IssueDraft,
+    OpenIssues,
+    Priority,
+    SharedIssue,
+    Status,
+)
 
 ZONE = ZoneInfo("Europe/Paris")
 
@@ -39,7 +49,15 @@ def test_the_card_shows_everything_about_the_issue() -> None:
         "type": "header",
         "text": {"type": "plain_text", "text": "#7 Pricing page confuses prospects", "emoji": False},
     }
-    for fact in ["Pricing", "High", "Open", "<@U0BEN>", "Tue, Dec 1, 2026", "<@U0ANA>", "Seen on three calls."]:
+    for fact in [
+        "Pricing",
+        "High",
+        "Open",
+        "<@U0BEN>",
+        "Tue, Dec 1, 2026",
+        "<@U0ANA>",
+        "Seen on three calls.",
+    ]:
         assert fact in shown
     # The raise time shows in each reader's own timezone.
     assert "<!date^1795512600^{date_short_pretty} at {time}|2026-11-24 10:30 CET>" in shown
@@ -47,12 +65,16 @@ def test_the_card_shows_everything_about_the_issue() -> None:
 
 
 def test_user_text_on_the_card_cannot_ping_link_or_format() -> None:
-    issue = an_issue(title="<!channel> *urgent* <https://evil.example|win>", details="@here _see_ <!everyone>")
+    issue = an_issue(
+        title="<!channel> *urgent* <https://evil.example|win>", details="@here _see_ <!everyone>"
+    )
     sent = blocks.issue_card(issue, ZONE).as_kwargs()
 
     header, details = sent["blocks"][0]["text"], sent["blocks"][2]["text"]
-    assert header["type"] == "plain_text" and details["type"] == "plain_text"
-    assert "<!channel>" not in sent["text"] and "<https://evil" not in sent["text"]
+    assert header["type"] == "plain_text"
+    assert details["type"] == "plain_text"
+    assert "<!channel>" not in sent["text"]
+    assert "<https://evil" not in sent["text"]
     assert "&lt;!channel&gt; *urgent*" in sent["text"]
 
 
@@ -63,7 +85,10 @@ def test_the_longest_allowed_issue_fits_slack_limits() -> None:
 
 
 def test_a_long_list_is_cut_with_a_count_of_the_rest_within_50_blocks() -> None:
-    shown = tuple(an_issue(number=n, card=Card("C0TRACKER", f"{n}.0", f"https://x.slack.com/p{n}")) for n in range(1, 21))
+    shown = tuple(
+        an_issue(number=n, card=Card("C0TRACKER", f"{n}.0", f"https://x.slack.com/p{n}"))
+        for n in range(1, 21)
+    )
     sent = blocks.open_issues_list(OpenIssues(shown=shown, total=137), ZONE).as_kwargs()
 
     assert len(sent["blocks"]) <= 50

@@ -18,7 +18,8 @@ def test_defaults_fill_what_is_not_set() -> None:
     assert settings.database_url.get_secret_value() == DEFAULT_DATABASE_URL
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.timezone == "UTC"
-    assert settings.slack_app_token is None and settings.tracker_channel is None
+    assert settings.slack_app_token is None
+    assert settings.tracker_channel is None
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -55,7 +56,9 @@ def test_secrets_stay_out_of_reprs_and_logs(caplog: pytest.LogCaptureFixture) ->
     with caplog.at_level(logging.INFO):
         logging.getLogger("tandem").info("settings: %s %r", settings, settings)
     for shown in (repr(settings), str(settings), caplog.text):
-        assert "secret-token" not in shown and "shh-signing" not in shown and "hunter2" not in shown
+        assert "secret-token" not in shown
+        assert "shh-signing" not in shown
+        assert "hunter2" not in shown
 
 
 def test_the_environment_overrides_the_env_file(tmp_path: Path) -> None:

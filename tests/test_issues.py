@@ -33,13 +33,16 @@ def stored_issues(database: Database) -> int:
 
 def test_raised_issues_are_numbered_per_workspace(tracker: Tracker) -> None:
     first = tracker.raise_issue(ACME, IssueDraft("Pricing page confuses prospects"), raised_by="U0ANA")
-    second = tracker.raise_issue(ACME, IssueDraft("Leads from the webinar lack phone numbers"), raised_by="U0BEN")
+    second = tracker.raise_issue(
+        ACME, IssueDraft("Leads from the webinar lack phone numbers"), raised_by="U0BEN"
+    )
     elsewhere = tracker.raise_issue(GLOBEX, IssueDraft("Battlecard is out of date"), raised_by="U0CAT")
 
     assert (first.issue.number, second.issue.number, elsewhere.issue.number) == (1, 2, 1)
     assert first.issue.title == "Pricing page confuses prospects"
     assert first.issue.status is Status.OPEN
-    assert first.issue.category is Category.OTHER and first.issue.priority is Priority.NORMAL
+    assert first.issue.category is Category.OTHER
+    assert first.issue.priority is Priority.NORMAL
     assert first.issue.raised_by == "U0ANA"
     assert first.issue.raised_at == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     assert not first.already_raised

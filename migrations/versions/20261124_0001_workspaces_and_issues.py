@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("last_issue_number", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workspaces")),
-        sa.UniqueConstraint(
-            "enterprise_id", "team_id", name=op.f("uq_workspaces_enterprise_id_team_id")
-        ),
+        sa.UniqueConstraint("enterprise_id", "team_id", name=op.f("uq_workspaces_enterprise_id_team_id")),
     )
     op.create_table(
         "issues",
@@ -58,9 +56,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issues")),
         sa.UniqueConstraint("workspace_id", "number", name=op.f("uq_issues_workspace_id_number")),
-        sa.UniqueConstraint(
-            "workspace_id", "request_key", name=op.f("uq_issues_workspace_id_request_key")
-        ),
+        sa.UniqueConstraint("workspace_id", "request_key", name=op.f("uq_issues_workspace_id_request_key")),
     )
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.create_index(
