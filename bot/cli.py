@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app, services_for
@@ -54,27 +57,36 @@ def run() -> int:
         return 2
     _configure_logging(settings.log_level)
     services = services_for(settings)
-    services.database.upgrade()
-    app = create_app(settings, services)
+    try:
+        services.database.upgrade()
+        app = create_app(settings, services)
+        if not _slack_accepts_the_bot_token(app, settings):
+            return 2
+        if settings.slack_app_token is not None:
+            return serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        return serve_http(app, services.database, settings)
+    finally:
+        services.database.dispose()
+
+
+def _slack_accepts_the_bot_token(app: App, settings: Settings) -> bool:
     try:
         identity = app.client.auth_test()
     except SlackApiError as error:
         print(
             f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}). {_HOW_TO_SET}", file=sys.stderr
         )
-        return 2
+        return False
     except OSError as error:
         print(f"Tandem can't reach Slack at {settings.slack_api_url}: {error}", file=sys.stderr)
-        return 2
+        return False
     log.info("Connected to workspace %s as @%s", identity.get("team"), identity.get("user"))
-    if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    return True
 
-        log.info("Starting in Socket Mode")
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
-        return 0
-    server = HttpServer(wsgi_app(app, services.database.is_reachable), settings.host, settings.port)
+
+def serve_http(app: App, database: Database, settings: Settings) -> int:
+    """Serve Slack's requests at /slack/events, and /healthz, until stopped."""
+    server = HttpServer(wsgi_app(app, database.is_reachable), settings.host, settings.port)
     _stop_on_sigterm()
     log.info(
         "Listening on http://%s:%s%s (health check at %s)",
@@ -83,12 +95,29 @@ def run() -> int:
         EVENTS_PATH,
         HEALTH_PATH,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    return 0
+
+
+def serve_socket_mode(app: App, app_token: str) -> int:
+    """Connect to Slack over a WebSocket (no public address needed) and serve until stopped."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token)
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except SlackApiError as error:
+        refusal = error.response.get("error")
+        print(f"Slack refused SLACK_APP_TOKEN ({refusal}). {_HOW_TO_SET}", file=sys.stderr)
+        return 2
+    log.info("Connected in Socket Mode")
+    _stop_on_sigterm()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
     finally:
-        services.database.dispose()
+        handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 

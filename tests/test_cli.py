@@ -119,3 +119,23 @@ def test_run_serves_slack_and_the_health_check_then_stops_on_sigterm(
             process.wait()
         if process.stderr:
             process.stderr.close()
+
+
+def test_socket_mode_is_chosen_by_the_app_token_and_a_refusal_is_explained(
+    tmp_path: Path, slack: SlackLookalike
+) -> None:
+    environment = bare_environment(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url,
+        SLACK_APP_TOKEN="xapp-1-not-known-to-slack",
+    )
+    finished = subprocess.run(
+        [TANDEM, "run"], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+    assert finished.returncode == 2
+    assert "Slack refused SLACK_APP_TOKEN" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    [opened] = slack.calls_to("apps.connections.open")
+    assert opened.headers["Authorization"] == "Bearer xapp-1-not-known-to-slack"
