@@ -13,6 +13,7 @@ from bot.services import Services, build_services
 from bot.slack.client import web_client
 from bot.workspaces import WorkspaceDefaults
 from handlers import register_all
+from handlers.context import Admins
 
 # Listeners keep working after they acknowledge (posting cards, opening forms); enough workers
 # that a burst of commands is never acknowledged late because earlier ones are still busy.
@@ -36,5 +37,5 @@ def create_app(settings: Settings, services: Services) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("tandem.bolt"),
     )
-    register_all(app, services)
+    register_all(app, services, Admins(settings.admins))
     return app

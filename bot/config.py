@@ -59,7 +59,28 @@ class Settings(BaseModel):
     wins_channel: ChannelId = None
     field_notes_channel: ChannelId = None
     metrics_channel: ChannelId = None
+    admins: tuple[str, ...] = ()
+    stale_after_days: int = Field(default=5, ge=1, le=365)
+    reminder_time: str = "09:00"
     log_level: str = "INFO"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = tuple(part.strip() for part in value.split(",") if part.strip())
+            bad = [i for i in ids if not re.match(r"^[UW][A-Z0-9]{2,}$", i)]
+            if bad:
+                raise ValueError(f"must be Slack user IDs separated by commas (not {', '.join(bad)})")
+            return ids
+        return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
+            raise ValueError("must be a time of day such as 09:00")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -120,6 +141,9 @@ ENVIRONMENT: dict[str, str] = {
     "TANDEM_WINS_CHANNEL": "wins_channel",
     "TANDEM_FIELD_NOTES_CHANNEL": "field_notes_channel",
     "TANDEM_METRICS_CHANNEL": "metrics_channel",
+    "TANDEM_ADMINS": "admins",
+    "TANDEM_STALE_AFTER_DAYS": "stale_after_days",
+    "TANDEM_REMINDER_TIME": "reminder_time",
     "LOG_LEVEL": "log_level",
 }
 _VARIABLE_FOR = {field: variable for variable, field in ENVIRONMENT.items()}

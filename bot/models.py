@@ -78,6 +78,11 @@ class Issue(Base):
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "request_key"),
         Index(None, "workspace_id", "status", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "owner_id", "status"),
+        Index(None, "workspace_id", "raised_by", "status"),
+        Index(None, "workspace_id", "status", "due_on"),
+        Index(None, "workspace_id", "raised_by_team", "status"),
+        Index(None, "workspace_id", "card_channel", "card_ts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +102,110 @@ class Issue(Base):
     # What made this issue (a slash command's trigger id, a form's view id): a retry or a
     # double submit carries the same key and finds the issue already raised.
     request_key: Mapped[str | None] = mapped_column(String(64))
+    # The raiser's team when raised ("raised by Sales"): a later change of team does not rewrite history.
+    raised_by_team: Mapped[str | None] = mapped_column(String(16))
+    # The message an issue was raised from (message shortcut), and where to reply about it.
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Bumped by every change; a change made against an older version is re-read, never blind.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
     card_permalink: Mapped[str | None] = mapped_column(String(500))
+
+
+class IssueChange(Base):
+    """The audit trail: who changed which field of an issue, when, from what to what."""
+
+    __tablename__ = "issue_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(String(200))
+    new: Mapped[str | None] = mapped_column(String(200))
+
+
+class IssueComment(Base):
+    """A comment on an issue: from the card's Comment button, a command, or a reply in the card's thread."""
+
+    __tablename__ = "issue_comments"
+    __table_args__ = (UniqueConstraint("issue_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    # A Slack retry or a double click carries the same key (event id, message ts, view id).
+    request_key: Mapped[str] = mapped_column(String(64))
+
+
+class Person(Base):
+    """Someone Tandem knows the team of: sales, marketing or other."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str] = mapped_column(String(16))
+    # How the team was learnt: set by an admin, chosen by the person, or from a mapped source.
+    source: Mapped[str] = mapped_column(String(16))
+    # The user group or channel the team came from, when source is "usergroup" or "channel".
+    source_id: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TeamSource(Base):
+    """A Slack user group or channel whose members make up a team."""
+
+    __tablename__ = "team_sources"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "slack_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    slack_id: Mapped[str] = mapped_column(String(32))
+    mapped_by: Mapped[str] = mapped_column(String(32))
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """News waiting to reach someone by direct message; news pending together goes as one message."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "sent_at", "workspace_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(32))
+    # What happened ("issue_assigned", "issue_resolved", ...) and its facts as JSON: data, not Slack
+    # text, so each chat front renders it its own way.
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class JobRun(Base):
+    """The scheduling ledger: one row per job, workspace and occurrence, so each runs exactly once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "workspace_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # The occurrence's key, such as the local date "2026-11-26" for a daily job.
+    occurrence: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(200))

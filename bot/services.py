@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from bot.db import Database
 from bot.issues import Tracker
+from bot.notifications import Outbox
+from bot.people import People
 from bot.workspaces import WorkspaceDefaults, Workspaces
 
 
@@ -20,10 +22,18 @@ class Services:
     database: Database
     workspaces: Workspaces
     tracker: Tracker
+    people: People
+    outbox: Outbox
 
 
 def build_services(
     database: Database, defaults: WorkspaceDefaults, clock: Callable[[], datetime] = utc_now
 ) -> Services:
     workspaces = Workspaces(database, defaults, clock)
-    return Services(database=database, workspaces=workspaces, tracker=Tracker(database, workspaces, clock))
+    return Services(
+        database=database,
+        workspaces=workspaces,
+        tracker=Tracker(database, workspaces, clock),
+        people=People(database, workspaces, clock),
+        outbox=Outbox(database, clock),
+    )

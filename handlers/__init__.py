@@ -6,9 +6,10 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers import errors, home, issues
+from handlers.context import Admins
 
 
-def register_all(app: App, services: Services) -> None:
+def register_all(app: App, services: Services, admins: Admins) -> None:
     errors.register(app)
     issues.register(app, services.tracker, services.workspaces)
     home.register(app, services.tracker, services.workspaces)

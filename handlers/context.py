@@ -1,11 +1,16 @@
-"""What every listener needs to know about who is asking."""
+"""What every listener needs to know about who is asking: their workspace, and whether they are an admin."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
 
+from bot.people import Actor, is_admin
 from bot.workspaces import WorkspaceKey
 
 
@@ -15,3 +20,40 @@ def workspace_of(context: BoltContext, body: dict[str, Any]) -> WorkspaceKey:
     if not team_id:
         raise ValueError("request carries no team id")
     return WorkspaceKey(team_id=team_id, enterprise_id=context.enterprise_id or "")
+
+
+class Admins:
+    """Tells who administers Tandem: the workspace's admins and owners, plus the people in settings.
+
+    Slack's answer (users.info) is kept for a few minutes, so a run of clicks costs one call.
+    """
+
+    def __init__(
+        self,
+        configured: Iterable[str],
+        *,
+        keep_for: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._configured = frozenset(configured)
+        self._keep_for = keep_for
+        self._clock = clock
+        self._known: dict[str, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
+
+    def actor(self, client: WebClient, user_id: str) -> Actor:
+        """`user_id` as an Actor, with whether they may administer Tandem."""
+        if user_id in self._configured:
+            return Actor(user_id, is_admin=True)
+        now = self._clock()
+        with self._lock:
+            known = self._known.get(user_id)
+        if known is not None and now - known[1] < self._keep_for:
+            return Actor(user_id, is_admin=known[0])
+        user = client.users_info(user=user_id)["user"]
+        slack_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self._lock:
+            self._known[user_id] = (slack_admin, now)
+        return Actor(
+            user_id, is_admin=is_admin(user_id, slack_admin_or_owner=slack_admin, configured=self._configured)
+        )

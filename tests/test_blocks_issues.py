@@ -13,7 +13,7 @@ from bot.issues import (
     Card,
     Category,
     IssueDraft,
-    OpenIssues,
+    IssueList,
     Priority,
     SharedIssue,
     Status,
@@ -89,7 +89,7 @@ def test_a_long_list_is_cut_with_a_count_of_the_rest_within_50_blocks() -> None:
         an_issue(number=n, card=Card("C0TRACKER", f"{n}.0", f"https://x.slack.com/p{n}"))
         for n in range(1, 21)
     )
-    sent = blocks.open_issues_list(OpenIssues(shown=shown, total=137), ZONE).as_kwargs()
+    sent = blocks.open_issues_list(IssueList(shown=shown, total=137), ZONE).as_kwargs()
 
     assert len(sent["blocks"]) <= 50
     assert sent["blocks"][-1]["elements"][0]["text"] == "+117 more open issues"
@@ -99,7 +99,7 @@ def test_a_long_list_is_cut_with_a_count_of_the_rest_within_50_blocks() -> None:
 
 
 def test_an_empty_list_says_how_to_raise_one() -> None:
-    sent = blocks.open_issues_list(OpenIssues(shown=(), total=0), ZONE).as_kwargs()
+    sent = blocks.open_issues_list(IssueList(shown=(), total=0), ZONE).as_kwargs()
     assert sent["text"] == "No open issues. Raise one with `/issue <title>`."
 
 
@@ -136,6 +136,6 @@ def test_the_form_can_be_prefilled() -> None:
 
 def test_app_home_stays_within_100_blocks() -> None:
     shown = tuple(an_issue(number=n) for n in range(1, 41))
-    view = blocks.home(OpenIssues(shown=shown, total=300), ZONE).to_dict()
+    view = blocks.home(IssueList(shown=shown, total=300), ZONE).to_dict()
     assert len(view["blocks"]) <= 100
     assert view["blocks"][-1]["elements"][0]["text"] == "+260 more open issues"

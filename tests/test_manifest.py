@@ -12,6 +12,7 @@ import yaml
 
 from bot.blocks.issues import HELP
 from handlers import register_all
+from handlers.context import Admins
 from tests.contract.checks import check_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,7 @@ class RecordingApp:
 @pytest.fixture(scope="module")
 def registered() -> set[tuple[str, str]]:
     app = RecordingApp()
-    register_all(app, services=_Services())  # type: ignore[arg-type]
+    register_all(app, services=_Services(), admins=Admins(()))  # type: ignore[arg-type]
     return app.registered
 
 

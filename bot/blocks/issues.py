@@ -34,7 +34,7 @@ from bot.issues import (
     TITLE_MAX,
     Category,
     IssueDraft,
-    OpenIssues,
+    IssueList,
     Priority,
     SharedIssue,
 )
@@ -86,7 +86,7 @@ def issue_card(issue: SharedIssue, zone: ZoneInfo) -> Message:
     return Message(text=f"{_summary(issue)}, raised by {user(issue.raised_by)}", blocks=blocks)
 
 
-def open_issues_list(issues: OpenIssues, zone: ZoneInfo) -> Message:
+def open_issues_list(issues: IssueList, zone: ZoneInfo) -> Message:
     """The answer to `/issue list`: open issues, capped with "+N more"."""
     if issues.total == 0:
         text = "No open issues. Raise one with `/issue <title>`."
@@ -98,7 +98,7 @@ def open_issues_list(issues: OpenIssues, zone: ZoneInfo) -> Message:
     return Message(text=f"{issues.total} open shared issues", blocks=blocks)
 
 
-def _issue_lines(issues: OpenIssues, zone: ZoneInfo) -> list[Block]:
+def _issue_lines(issues: IssueList, zone: ZoneInfo) -> list[Block]:
     blocks: list[Block] = []
     for issue in issues.shown:
         facts = [_priority(issue.priority), issue.category.label]
@@ -146,7 +146,7 @@ def notice(text: str) -> Message:
     return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
 
 
-def home(issues: OpenIssues, zone: ZoneInfo) -> View:
+def home(issues: IssueList, zone: ZoneInfo) -> View:
     """App Home: a button to raise an issue, and the open issues."""
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text="Shared tracker")),
