@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,9 +11,21 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.errors import InvalidInput
-from bot.issues import TITLE_MAX, Card, Category, IssueDraft, Priority, Status, Tracker
-from bot.models import Issue
-from bot.services import build_services
+from bot.issues import (
+    TITLE_MAX,
+    AlreadyTaken,
+    Card,
+    Category,
+    IssueDraft,
+    IssueNotFound,
+    IssueView,
+    Priority,
+    Status,
+    Tracker,
+)
+from bot.models import Issue, IssueChange, Notification
+from bot.people import Actor, NotAllowed, Team
+from bot.services import Services, build_services
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from tests.conftest import FixedClock
 
@@ -168,3 +181,232 @@ def test_enterprise_workspaces_with_the_same_team_id_are_apart(tracker: Tracker)
     tracker.raise_issue(WorkspaceKey("T0SAME", "E0ONE"), IssueDraft("One"), raised_by="U0ANA")
     tracker.raise_issue(WorkspaceKey("T0SAME", "E0TWO"), IssueDraft("Two"), raised_by="U0ANA")
     assert [i.title for i in tracker.open_issues(WorkspaceKey("T0SAME", "E0ONE"), limit=5).shown] == ["One"]
+
+
+# Working an issue
+
+ANA, BEN, CAT, ADMIN = Actor("U0ANA"), Actor("U0BEN"), Actor("U0CAT"), Actor("U0ADMIN", is_admin=True)
+
+
+@pytest.fixture
+def services(database: Database, clock: FixedClock) -> Services:
+    return build_services(
+        database, WorkspaceDefaults(timezone="Europe/Paris", tracker_channel="C0TRACKER"), clock
+    )
+
+
+def raise_one(services: Services, title: str = "Leads lack phone numbers", **fields: object) -> int:
+    draft = IssueDraft(title, **fields)  # type: ignore[arg-type]
+    return services.tracker.raise_issue(ACME, draft, raised_by=ANA.user_id).issue.number
+
+
+def audit(database: Database) -> list[tuple[str, str, str | None, str | None]]:
+    with database.transaction() as session:
+        rows = session.scalars(select(IssueChange).order_by(IssueChange.id)).all()
+        return [(r.by, r.field, r.old, r.new) for r in rows]
+
+
+def pending(database: Database) -> list[tuple[str, str]]:
+    with database.transaction() as session:
+        rows = session.scalars(
+            select(Notification).where(Notification.sent_at.is_(None)).order_by(Notification.id)
+        )
+        return [(r.recipient, r.kind) for r in rows]
+
+
+def test_taking_an_unowned_issue_makes_you_its_owner(services: Services, database: Database) -> None:
+    number = raise_one(services)
+
+    changed = services.tracker.take(ACME, number, BEN)
+
+    assert changed.issue.owner_id == BEN.user_id
+    assert [(c.field, c.old, c.new) for c in changed.changes] == [("owner_id", None, BEN.user_id)]
+    assert changed.issue.version == 2
+    assert audit(database) == [(BEN.user_id, "owner_id", None, BEN.user_id)]
+
+
+def test_taking_what_you_own_changes_nothing(services: Services, database: Database) -> None:
+    number = raise_one(services)
+    services.tracker.take(ACME, number, BEN)
+
+    again = services.tracker.take(ACME, number, BEN)
+
+    assert not again.changed
+    assert len(audit(database)) == 1
+
+
+def test_someone_elses_issue_cannot_be_taken_by_a_bystander(services: Services) -> None:
+    number = raise_one(services)
+    services.tracker.take(ACME, number, BEN)
+
+    with pytest.raises(AlreadyTaken) as taken:
+        services.tracker.take(ACME, number, CAT)
+
+    assert taken.value.owner_id == BEN.user_id
+
+
+def test_two_people_taking_at_once_one_wins_the_other_hears_who(services: Services) -> None:
+    number = raise_one(services)
+    barrier = threading.Barrier(2)
+
+    def take(actor: Actor) -> str:
+        barrier.wait()
+        try:
+            services.tracker.take(ACME, number, actor)
+            return "won"
+        except AlreadyTaken as taken:
+            return f"lost to {taken.owner_id}"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(take, [BEN, CAT]))
+
+    owner = services.tracker.issue(ACME, number).owner_id
+    assert outcomes == sorted(["won", f"lost to {owner}"])
+
+
+def test_the_owner_hears_when_someone_else_assigns_them(services: Services, database: Database) -> None:
+    number = raise_one(services)
+
+    services.tracker.assign(ACME, number, BEN.user_id, ANA)  # the raiser may assign
+
+    assert pending(database) == [(BEN.user_id, "issue_assigned")]
+
+
+def test_only_the_owner_the_raiser_or_an_admin_change_status(services: Services, database: Database) -> None:
+    number = raise_one(services)
+    services.tracker.assign(ACME, number, BEN.user_id, ANA)
+
+    with pytest.raises(NotAllowed):
+        services.tracker.set_status(ACME, number, Status.IN_PROGRESS, CAT)
+    for actor, status in [(BEN, Status.IN_PROGRESS), (ANA, Status.BLOCKED), (ADMIN, Status.OPEN)]:
+        assert services.tracker.set_status(ACME, number, status, actor).issue.status is status
+
+    assert [(f, o, n) for _, f, o, n in audit(database)][1:] == [
+        ("status", "open", "in_progress"),
+        ("status", "in_progress", "blocked"),
+        ("status", "blocked", "open"),
+    ]
+
+
+def test_closing_with_a_note_tells_the_raiser_and_keeps_the_note(
+    services: Services, database: Database, clock: FixedClock
+) -> None:
+    number = raise_one(services)
+    services.tracker.assign(ACME, number, BEN.user_id, ANA)
+    clock.now += timedelta(hours=2)
+
+    closed = services.tracker.close(ACME, number, BEN, note="Fixed the form")
+
+    assert closed.issue.status is Status.RESOLVED
+    assert closed.issue.closed_at == clock.now
+    assert (ANA.user_id, "issue_resolved") in pending(database)
+    details = services.tracker.details(ACME, number)
+    assert [(c.by, c.text) for c in details.comments] == [(BEN.user_id, "Fixed the form")]
+    assert services.tracker.open_issues(ACME, limit=5).total == 0
+
+    reopened = services.tracker.reopen(ACME, number, ANA)
+    assert (reopened.issue.status, reopened.issue.closed_at) == (Status.OPEN, None)
+
+
+def test_changing_a_due_date_refuses_the_past(services: Services) -> None:
+    number = raise_one(services)
+    with pytest.raises(InvalidInput):
+        services.tracker.set_due(ACME, number, date(2026, 11, 1), ANA)
+    assert services.tracker.set_due(ACME, number, date(2026, 12, 4), ANA).issue.due_on == date(2026, 12, 4)
+
+
+def test_unknown_numbers_and_other_workspaces_numbers_are_not_found(services: Services) -> None:
+    number = raise_one(services)
+    with pytest.raises(IssueNotFound):
+        services.tracker.take(ACME, 999, BEN)
+    with pytest.raises(IssueNotFound):
+        services.tracker.take(GLOBEX, number, BEN)
+
+
+def test_a_comment_delivered_twice_is_stored_once(services: Services) -> None:
+    number = raise_one(services)
+
+    first = services.tracker.comment(
+        ACME, number, BEN.user_id, "On it", source="thread", request_key="1732.0001"
+    )
+    again = services.tracker.comment(
+        ACME, number, BEN.user_id, "On it", source="thread", request_key="1732.0001"
+    )
+
+    assert first is not None
+    assert again is None
+    assert [c.text for c in services.tracker.details(ACME, number).comments] == ["On it"]
+
+
+def test_an_empty_comment_is_refused(services: Services) -> None:
+    number = raise_one(services)
+    with pytest.raises(InvalidInput):
+        services.tracker.comment(ACME, number, BEN.user_id, "   ", source="card", request_key="V1")
+
+
+def test_only_admins_delete_and_everything_goes(services: Services, database: Database) -> None:
+    number = raise_one(services)
+    services.tracker.comment(ACME, number, BEN.user_id, "Noted", source="card", request_key="V1")
+    with pytest.raises(NotAllowed):
+        services.tracker.delete(ACME, number, ANA)
+
+    services.tracker.delete(ACME, number, ADMIN)
+
+    with pytest.raises(IssueNotFound):
+        services.tracker.issue(ACME, number)
+    assert audit(database) == []
+
+
+def test_lists_by_view(services: Services, clock: FixedClock) -> None:
+    tracker = services.tracker
+    mine = raise_one(services, "Mine and late", due_on=date(2026, 11, 25))
+    tracker.assign(ACME, mine, BEN.user_id, ANA)
+    tracker.raise_issue(ACME, IssueDraft("From sales"), raised_by=CAT.user_id, raised_by_team=Team.SALES)
+    tracker.raise_issue(
+        ACME, IssueDraft("From marketing"), raised_by=BEN.user_id, raised_by_team=Team.MARKETING
+    )
+    closed = raise_one(services, "Closed one")
+    tracker.close(ACME, closed, ANA)
+    clock.now += timedelta(days=3)
+
+    def titles(view: IssueView, user: Actor = BEN) -> list[str]:
+        return [i.title for i in tracker.list_issues(ACME, view, user_id=user.user_id, limit=10).shown]
+
+    assert titles(IssueView.MINE) == ["Mine and late"]
+    assert titles(IssueView.RAISED) == ["From marketing"]
+    assert titles(IssueView.OVERDUE) == ["Mine and late"]
+    assert titles(IssueView.SALES) == ["From sales"]
+    assert titles(IssueView.MARKETING) == ["From marketing"]
+    assert len(titles(IssueView.OPEN)) == 3
+    assert len(titles(IssueView.ALL)) == 4
+    board = tracker.board(ACME, BEN.user_id, limit_each=5)
+    assert [i.title for i in board.mine.shown] == ["Mine and late"]
+    assert board.by_team[Team.SALES].total == 1
+
+
+def test_reminders_find_late_and_quiet_issues_and_old_unowned_ones(
+    services: Services, clock: FixedClock
+) -> None:
+    tracker = services.tracker
+    late = raise_one(services, "Late", due_on=date(2026, 11, 25))
+    quiet = raise_one(services, "Quiet")
+    busy = raise_one(services, "Busy")
+    raise_one(services, "Nobody's")
+    for number in (late, quiet, busy):
+        tracker.assign(ACME, number, BEN.user_id, ANA)
+    clock.now += timedelta(days=6)
+    tracker.comment(ACME, busy, BEN.user_id, "Still on it", source="card", request_key="V9")
+    raise_one(services, "Nobody's, but new")
+
+    today = clock.now.date()
+    found = tracker.reminders(
+        ACME,
+        today=today,
+        quiet_since=clock.now - timedelta(days=5),
+        unowned_since=clock.now - timedelta(days=1),
+    )
+
+    assert {owner: [i.title for i in issues] for owner, issues in found.by_owner.items()} == {
+        BEN.user_id: ["Late", "Quiet"]
+    }
+    assert [i.title for i in found.unowned] == ["Nobody's"]
