@@ -19,6 +19,8 @@ from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
+from jobs import timetable
+from jobs.scheduler import start_scheduler
 
 log = logging.getLogger("tandem")
 
@@ -62,9 +64,16 @@ def run() -> int:
         app = create_app(settings, services)
         if not _slack_accepts_the_bot_token(app, settings):
             return 2
-        if settings.slack_app_token is not None:
-            return serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-        return serve_http(app, services.database, settings)
+        # Reminders and notification DMs; stopped (running jobs finished) however serving ends.
+        scheduler = start_scheduler(timetable(settings), services, app.client, settings)
+        try:
+            if settings.slack_app_token is not None:
+                return serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+            return serve_http(app, services.database, settings)
+        except KeyboardInterrupt:
+            return 0  # SIGTERM in the instant between starting to serve and serving: still a clean stop
+        finally:
+            scheduler.shutdown()
     finally:
         services.database.dispose()
 

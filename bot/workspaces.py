@@ -57,6 +57,18 @@ class Workspaces:
                 tracker_channel=workspace.tracker_channel or self._defaults.tracker_channel,
             )
 
+    def all_settings(self) -> list[WorkspaceSettings]:
+        """Every workspace Tandem has met, with its effective settings (scheduled jobs visit each)."""
+        with self._database.transaction() as session:
+            return [
+                WorkspaceSettings(
+                    key=WorkspaceKey(workspace.team_id, workspace.enterprise_id),
+                    timezone=self.timezone_of(workspace),
+                    tracker_channel=workspace.tracker_channel or self._defaults.tracker_channel,
+                )
+                for workspace in session.scalars(select(Workspace).order_by(Workspace.id))
+            ]
+
     def timezone_of(self, workspace: Workspace) -> ZoneInfo:
         return ZoneInfo(workspace.timezone or self._defaults.timezone)
 
