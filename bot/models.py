@@ -191,6 +191,9 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Taken by a runner that is sending it; a claim never settled (the runner died) is taken again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Sent, or given up on for good.
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

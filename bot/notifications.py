@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Database
@@ -52,23 +52,36 @@ def notify(
 
 
 class Outbox:
-    """Hands out pending news once each, even to several replicas asking at the same moment."""
+    """Hands out pending news once each, even to several replicas asking at the same moment.
 
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    Two steps, so a runner that dies between taking news and sending it loses nothing: news is
+    claimed, then settled once sent (or given up on); a claim left unsettled is taken again later.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], datetime],
+        retake_after: timedelta = timedelta(minutes=10),
+    ) -> None:
         self._database = database
         self._clock = clock
+        self._retake_after = retake_after
 
     def take_quiet_batches(self, quiet_for: timedelta) -> list[Batch]:
         """Claim the news of everyone whose latest news is at least `quiet_for` old.
 
-        Waiting for quiet turns a burst of changes into one message. Claiming marks the rows sent
-        with a conditional UPDATE, so two replicas never both take the same row.
+        Waiting for quiet turns a burst of changes into one message. Claiming is a conditional
+        UPDATE, so two replicas never both take the same row.
         """
         now = self._clock()
+        takeable = Notification.sent_at.is_(None) & or_(
+            Notification.claimed_at.is_(None), Notification.claimed_at <= now - self._retake_after
+        )
         with self._database.transaction() as session:
             quiet = session.execute(
                 select(Notification.workspace_id, Notification.recipient)
-                .where(Notification.sent_at.is_(None))
+                .where(takeable)
                 .group_by(Notification.workspace_id, Notification.recipient)
                 .having(func.max(Notification.created_at) <= now - quiet_for)
             ).all()
@@ -77,11 +90,11 @@ class Outbox:
                 claimed = session.execute(
                     update(Notification)
                     .where(
+                        takeable,
                         Notification.workspace_id == workspace_id,
                         Notification.recipient == recipient,
-                        Notification.sent_at.is_(None),
                     )
-                    .values(sent_at=now)
+                    .values(claimed_at=now)
                     .returning(
                         Notification.id, Notification.kind, Notification.payload, Notification.created_at
                     )
@@ -100,10 +113,19 @@ class Outbox:
                 )
             return batches
 
-    def give_back(self, batch: Batch) -> None:
-        """Return a batch that could not be delivered, so the next round tries again."""
+    def settle(self, batch: Batch) -> None:
+        """The batch was sent (or can never be): it is done."""
         with self._database.transaction() as session:
-            session.execute(update(Notification).where(Notification.id.in_(batch.ids)).values(sent_at=None))
+            session.execute(
+                update(Notification).where(Notification.id.in_(batch.ids)).values(sent_at=self._clock())
+            )
+
+    def give_back(self, batch: Batch) -> None:
+        """Return a batch that could not be delivered now, so the next round tries again."""
+        with self._database.transaction() as session:
+            session.execute(
+                update(Notification).where(Notification.id.in_(batch.ids)).values(claimed_at=None)
+            )
 
     def pending_for(self, key: WorkspaceKey) -> dict[str, int]:
         """How many notices wait for each person (for App Home and tests)."""

@@ -47,6 +47,7 @@ def test_a_burst_of_changes_waits_for_quiet_then_goes_as_one_batch(
         ("issue_assigned", "Two", ANA.user_id),
         ("issue_assigned", "Three", ANA.user_id),
     ]
+    services.outbox.settle(batch)
     assert services.outbox.take_quiet_batches(QUIET) == []
 
 
@@ -81,4 +82,21 @@ def test_changes_you_make_yourself_are_not_news_to_you(services: Services) -> No
     number = services.tracker.raise_issue(ACME, IssueDraft("Mine"), raised_by=ANA.user_id).issue.number
     services.tracker.take(ACME, number, ANA)
     services.tracker.close(ACME, number, ANA)
+    assert services.outbox.pending_for(ACME) == {}
+
+
+def test_news_taken_by_a_runner_that_died_is_taken_again_later(services: Services, clock: FixedClock) -> None:
+    assign_three_to_ben(services, clock)
+    clock.now += QUIET
+    [taken] = services.outbox.take_quiet_batches(QUIET)  # ...and the runner dies before sending
+
+    clock.now += timedelta(minutes=9)
+    assert services.outbox.take_quiet_batches(QUIET) == []
+    clock.now += timedelta(minutes=1)
+    [again] = services.outbox.take_quiet_batches(QUIET)
+
+    assert again.ids == taken.ids
+    services.outbox.settle(again)
+    clock.now += timedelta(hours=1)
+    assert services.outbox.take_quiet_batches(QUIET) == []
     assert services.outbox.pending_for(ACME) == {}
