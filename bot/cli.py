@@ -18,7 +18,9 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
+from bot.issue_export import ExportFormat, IssueExport, write_export
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
+from bot.workspaces import WorkspaceKey
 from jobs import timetable
 from jobs.scheduler import start_scheduler
 
@@ -40,10 +42,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     database.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply pending migrations"
     )
+    export = commands.add_parser("export", help="write Tandem's data out").add_subparsers(
+        dest="export_what", required=True
+    )
+    issues = export.add_parser("issues", help="every issue, with its comment count and timestamps")
+    issues.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
+    issues.add_argument("--workspace", metavar="TEAM_ID", help="only this workspace (a Slack team ID, T…)")
+    issues.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     arguments = parser.parse_args(argv)
     if arguments.command == "db":
         return upgrade_database()
+    if arguments.command == "export":
+        return export_issues(ExportFormat(arguments.format), arguments.workspace, arguments.output)
     return run()
+
+
+def export_issues(fmt: ExportFormat, team_id: str | None, output: str | None) -> int:
+    """Write every issue (of one workspace, or all) as CSV or JSON."""
+    database = Database.at(load_database_url(os.environ))
+    try:
+        database.upgrade()
+        rows = IssueExport(database).rows(WorkspaceKey(team_id) if team_id else None)
+        if output is None:
+            written = write_export(rows, fmt, sys.stdout)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                written = write_export(rows, fmt, out)
+    finally:
+        database.dispose()
+    print(f"Exported {written} issue{'' if written == 1 else 's'}", file=sys.stderr)
+    return 0
 
 
 def upgrade_database() -> int:

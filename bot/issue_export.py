@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import TextIO
 
 from sqlalchemy import func, select
 
@@ -102,7 +102,7 @@ class IssueExport:
                 )
 
 
-def write_export(rows: Iterator[ExportRow], fmt: ExportFormat, out: io.TextIOBase | io.StringIO) -> int:
+def write_export(rows: Iterator[ExportRow], fmt: ExportFormat, out: TextIO) -> int:
     """Write rows to `out` as CSV (with a header) or a JSON array; returns how many were written."""
     written = 0
     if fmt is ExportFormat.CSV:
@@ -118,4 +118,3 @@ def write_export(rows: Iterator[ExportRow], fmt: ExportFormat, out: io.TextIOBas
         written += 1
     out.write("\n]\n" if written else "]\n")
     return written
-

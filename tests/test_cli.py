@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import selectors
@@ -139,3 +140,49 @@ def test_socket_mode_is_chosen_by_the_app_token_and_a_refusal_is_explained(
     assert "Traceback" not in finished.stderr
     [opened] = slack.calls_to("apps.connections.open")
     assert opened.headers["Authorization"] == "Bearer xapp-1-not-known-to-slack"
+
+
+def test_export_writes_every_issue_of_a_workspace(tmp_path: Path) -> None:
+    from bot.db import Database
+    from bot.issues import IssueDraft
+    from bot.services import build_services
+    from bot.workspaces import WorkspaceDefaults, WorkspaceKey
+
+    url = f"sqlite:///{tmp_path / 'tandem.db'}"
+    database = Database.at(url)
+    database.upgrade()
+    tracker = build_services(database, WorkspaceDefaults("UTC", None)).tracker
+    tracker.raise_issue(
+        WorkspaceKey("T0ACME"), IssueDraft("Pricing page confuses prospects"), raised_by="U0ANA"
+    )
+    tracker.raise_issue(WorkspaceKey("T0OTHER"), IssueDraft("Not ours"), raised_by="U0BEN")
+    database.dispose()
+
+    finished = subprocess.run(
+        [TANDEM, "export", "issues", "--format", "json", "--workspace", "T0ACME"],
+        cwd=tmp_path,
+        env=bare_environment(DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    [issue] = json.loads(finished.stdout)
+    assert (issue["team_id"], issue["number"], issue["title"]) == (
+        "T0ACME",
+        1,
+        "Pricing page confuses prospects",
+    )
+    assert "Exported 1 issue\n" in finished.stderr
+
+    to_file = subprocess.run(
+        [TANDEM, "export", "issues", "--output", str(tmp_path / "all.csv")],
+        cwd=tmp_path,
+        env=bare_environment(DATABASE_URL=url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert to_file.returncode == 0, to_file.stderr
+    assert len((tmp_path / "all.csv").read_text().splitlines()) == 3
