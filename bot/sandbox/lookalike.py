@@ -4,14 +4,18 @@
 JSON bodies, query strings, ``Authorization: Bearer`` or a ``token`` argument; HTTP 200 with
 ``{"ok": true, ...}`` or ``{"ok": false, "error": ...}``), so a real ``slack_sdk.WebClient(
 base_url=lookalike.api_url)`` — and a Bolt app built on one — can talk to it unchanged. It keeps a
-small workspace: a user and channel directory, posted messages per channel (threads included),
-modals, App Home views, trigger ids and ``response_url`` webhooks, with Slack's limits: 50 blocks a
-message, 100 a view, a trigger id valid once within 3 seconds, a ``response_url`` used at most 5
-times within 30 minutes.
+small workspace: a user, user group and channel directory (with each channel's members), posted
+messages per channel (threads included), modals, App Home views, trigger ids, ``response_url``
+webhooks and files uploaded the v2 way (``files.getUploadURLExternal``, a POST of the bytes to the
+returned ``upload_url`` on this server, ``files.completeUploadExternal``), with Slack's limits: 50
+blocks a message, 100 a view, a trigger id valid once within 3 seconds, a ``response_url`` used at
+most 5 times within 30 minutes; lists (``users.list``, ``conversations.members``) come in pages
+with Slack's ``response_metadata.next_cursor``.
 
 One rule is stricter than Slack on purpose (a product rule): a message that has ``blocks`` must
 also carry a top-level fallback ``text``; without it the message is refused with ``no_text``, on
-the Web API and on ``response_url`` alike.
+the Web API and on ``response_url`` alike. Where Slack documents nothing, an upload whose bytes are
+not as long as ``files.getUploadURLExternal`` was told is refused with HTTP 400.
 
 Every request is recorded whole as a `RecordedCall`; tests wait for calls with `wait_for` instead
 of sleeping. `fail_next` and `delay_next` inject rate limits, server errors, Slack errors and slow
@@ -20,12 +24,14 @@ answers. Time-based rules read an injectable ``clock`` so expiry can be tested w
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import email.parser
 import email.policy
 import itertools
 import json
+import mimetypes
 import re
 import secrets
 import string
@@ -53,6 +59,7 @@ TRIGGER_TTL = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL = 30 * 60.0
 RESPONSE_URL_PREFIX = "/webhooks/response/"
+UPLOAD_PREFIX = "/upload/v1/"
 JSON_VALUED_ARGS = ("blocks", "attachments", "view", "metadata")
 POST_TYPES = frozenset(
     {"application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
@@ -84,7 +91,8 @@ class RecordedCall:
     """One request as the look-alike received and answered it."""
 
     method: str
-    """Web API method name, ``"response_url"`` for webhook posts, else the request path."""
+    """Web API method name, ``"response_url"`` for webhook posts, ``"file_upload"`` for bytes posted
+    to an ``upload_url``, else the request path."""
     path: str
     headers: dict[str, str]
     body: bytes
@@ -110,6 +118,8 @@ class _Answer:
     status: int
     body: JSON
     headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    """Sent as text/plain instead of ``body`` (Slack's upload service answers "OK - 123")."""
 
 
 @dataclass
@@ -136,6 +146,16 @@ class _ResponseUrl:
     user_id: str | None
     message_ts: str | None
     uses: int = 0
+
+
+@dataclass
+class _Upload:
+    file_id: str
+    filename: str
+    length: int
+    data: bytes | None = None
+    shared: JSON | None = None
+    """What ``files.completeUploadExternal`` made of it: title, channels, comment."""
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -261,7 +281,19 @@ def _default_channels() -> dict[str, JSON]:
         "C0FIELD": "field-notes",
         "C0METRICS": "metrics",
     }
-    return {cid: {"name": name} for cid, name in names.items()}
+    # Everyone is in the other channels; the bot joins every channel it is a member of.
+    members = {"C0SALES": ["U0ANA", "U0ADMIN"], "C0MARKETING": ["U0BEN", "U0ADMIN"]}
+    return {
+        cid: {"name": name, **({"members": members[cid]} if cid in members else {})}
+        for cid, name in names.items()
+    }
+
+
+def _default_usergroups() -> dict[str, JSON]:
+    return {
+        "S0SALES": {"name": "Sales team", "handle": "sales-team", "users": ["U0ANA"]},
+        "S0MARKETING": {"name": "Marketing team", "handle": "marketing-team", "users": ["U0BEN"]},
+    }
 
 
 class _Server(ThreadingHTTPServer):
@@ -294,9 +326,11 @@ class SlackLookalike:
             client.chat_postMessage(channel="C0TRACKER", text="Deal: Acme")
             [call] = slack.wait_for("chat.postMessage")
 
-    ``users`` maps user ids to ``users.info`` fields and ``channels`` channel ids to
-    ``conversations.info`` fields (plus ``members``, a list of user ids); both default to a
-    small sales-and-marketing workspace. ``clock`` (monotonic seconds) drives trigger and
+    ``users`` maps user ids to ``users.info`` fields, ``channels`` channel ids to
+    ``conversations.info`` fields (plus ``members``, a list of user ids: everyone when left out;
+    the bot is added where it ``is_member``) and ``usergroups`` user group ids to ``name``,
+    ``handle``, ``description``, ``users`` and ``disabled``; all default to a small
+    sales-and-marketing workspace. ``clock`` (monotonic seconds) drives trigger and
     ``response_url`` expiry and `RecordedCall.at`; ``wall_clock`` (epoch seconds) makes ``ts``.
     """
 
@@ -311,6 +345,7 @@ class SlackLookalike:
         app_id: str = "A0TANDEM",
         users: Mapping[str, Mapping[str, Any]] | None = None,
         channels: Mapping[str, Mapping[str, Any]] | None = None,
+        usergroups: Mapping[str, Mapping[str, Any]] | None = None,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
         host: str = "127.0.0.1",
@@ -349,6 +384,13 @@ class SlackLookalike:
             self._channels[cid] = self._channel_record(cid, fields)
             members = fields.get("members")
             self._members[cid] = set(members) if isinstance(members, list) else set(self._users)
+            if self._channels[cid]["is_member"]:
+                self._members[cid].add(bot_user_id)
+        self._usergroups: dict[str, JSON] = {}
+        self._usergroup_users: dict[str, list[str]] = {}
+        for gid, fields in (_default_usergroups() if usergroups is None else usergroups).items():
+            self._usergroups[gid] = self._usergroup_record(gid, fields)
+            self._usergroup_users[gid] = list(fields.get("users") or [])
         self._methods: dict[str, Callable[[JSON], JSON]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -361,9 +403,15 @@ class SlackLookalike:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "users.info": self._users_info,
+            "users.list": self._users_list,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.users.list": self._usergroups_users_list,
             "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
             "reactions.add": self._reactions_add,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._reset_state()
 
@@ -439,6 +487,11 @@ class SlackLookalike:
         """Posts to issued ``response_url`` webhooks."""
         return self.calls_to("response_url")
 
+    @property
+    def uploads(self) -> list[RecordedCall]:
+        """POSTs of file bytes to ``upload_url``s (recorded as method ``"file_upload"``)."""
+        return self.calls_to("file_upload")
+
     def calls_to(self, method: str) -> list[RecordedCall]:
         with self._cond:
             return [call for call in self._calls if call.method == method]
@@ -491,6 +544,35 @@ class SlackLookalike:
         with self._cond:
             view = self._views.get(view_id)
             return copy.deepcopy(view) if view else None
+
+    def uploaded_files(self, channel: str | None = None) -> list[JSON]:
+        """Files completed by ``files.completeUploadExternal`` (those shared in ``channel``, if
+        given), oldest first: ``id``, ``name``, ``title``, ``bytes``, ``channels``,
+        ``initial_comment`` and ``thread_ts``."""
+        with self._cond:
+            done = [u for u in self._upload_order if u.shared is not None and u.data is not None]
+            return [
+                {"id": u.file_id, "name": u.filename, "bytes": u.data, **copy.deepcopy(u.shared or {})}
+                for u in done
+                if channel is None or channel in (u.shared or {}).get("channels", ())
+            ]
+
+    def channel_members(self, channel_id: str) -> list[str]:
+        """Who is in a channel now, sorted (the bot included where it is a member)."""
+        with self._cond:
+            return sorted(self._members.get(channel_id, ()))
+
+    def set_channel_members(self, channel_id: str, user_ids: list[str]) -> None:
+        """People join and leave: the channel's members become ``user_ids``."""
+        with self._cond:
+            self._channel(channel_id)
+            self._members[channel_id] = set(user_ids)
+
+    def set_usergroup_users(self, usergroup_id: str, user_ids: list[str]) -> None:
+        """The user group's members become ``user_ids`` (as ``usergroups.users.update`` would)."""
+        with self._cond:
+            self._usergroup(usergroup_id, include_disabled=True)
+            self._usergroup_users[usergroup_id] = list(user_ids)
 
     def dm_channel(self, user_id: str) -> str:
         """The id of the bot's direct-message channel with a user (opened if need be)."""
@@ -560,6 +642,8 @@ class SlackLookalike:
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._ims: dict[str, JSON] = {}
+        self._uploads: dict[str, _Upload] = {}
+        self._upload_order: list[_Upload] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._last_ts = 0
         self._ids = itertools.count(1)
@@ -577,9 +661,12 @@ class SlackLookalike:
                 )
             )
             self._cond.notify_all()
-        payload = json.dumps(answer.body).encode()
+        as_text = answer.text is not None
+        payload = (answer.text or "").encode() if as_text else json.dumps(answer.body).encode()
         request.send_response(answer.status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header(
+            "Content-Type", f"{'text/plain' if as_text else 'application/json'}; charset=utf-8"
+        )
         request.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             request.send_header(name, value)
@@ -610,6 +697,10 @@ class SlackLookalike:
                 return "response_url", {}, failure.answer()
             key = path[len(RESPONSE_URL_PREFIX) :]
             return "response_url", args, self._faulted("response_url") or self._call_response_url(key, args)
+        if path.startswith(UPLOAD_PREFIX):
+            key, data = path[len(UPLOAD_PREFIX) :], _upload_bytes(headers, body)
+            args = {"length": len(data)}
+            return "file_upload", args, self._faulted("file_upload") or self._receive_upload(key, data)
         return path, {}, _Answer(404, {"ok": False, "error": "not_found"})
 
     def _faulted(self, method: str) -> _Answer | None:
@@ -704,6 +795,36 @@ class SlackLookalike:
         record.update({k: v for k, v in fields.items() if k != "members"})
         return record
 
+    def _usergroup_record(self, group_id: str, fields: Mapping[str, Any]) -> JSON:
+        name = str(fields.get("name", group_id.lower()))
+        disabled = bool(fields.get("disabled"))
+        return {
+            "id": group_id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": name,
+            "description": str(fields.get("description", "")),
+            "handle": str(fields.get("handle", re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))),
+            "is_external": False,
+            "date_create": _EPOCH,
+            "date_update": _EPOCH,
+            "date_delete": _EPOCH if disabled else 0,
+            "auto_type": None,
+            "auto_provision": False,
+            "enterprise_subteam_id": "",
+            "created_by": "U0ADMIN",
+            "updated_by": "U0ADMIN",
+            "deleted_by": "U0ADMIN" if disabled else None,
+            "prefs": {"channels": [], "groups": []},
+        }
+
+    def _usergroup(self, group_id: object, *, include_disabled: bool) -> JSON:
+        group = self._usergroups.get(group_id) if isinstance(group_id, str) else None
+        if group is None or (group["date_delete"] and not include_disabled):
+            raise SlackFailure("no_such_subteam")
+        return group
+
     def _user(self, user_id: object) -> JSON:
         user = self._users.get(user_id) if isinstance(user_id, str) else None
         if user is None:
@@ -747,6 +868,39 @@ class SlackLookalike:
         if not channel.get("is_im") and not channel.get("is_member", True):
             raise SlackFailure("not_in_channel")
         return channel
+
+    # ------------------------------------------------------------------ cursor pagination
+
+    @staticmethod
+    def _paged(
+        ids: list[str], args: JSON, *, default_limit: int | None, max_limit: int
+    ) -> tuple[list[str], str]:
+        """One page of ``ids`` and the cursor to the next ("" on the last page), as Slack pages.
+
+        A cursor is opaque to callers; here it is base64 of ``user:<first id of the page>``, the
+        shape Slack's own cursors have.
+        """
+        raw_limit = args.get("limit")
+        try:
+            limit = int(raw_limit) if raw_limit not in (None, "") else 0
+        except (TypeError, ValueError):
+            raise SlackFailure("invalid_limit") from None
+        if limit < 0 or limit > max_limit:
+            raise SlackFailure("invalid_limit")
+        limit = limit or default_limit or len(ids) or 1
+        start = 0
+        cursor = _text(args.get("cursor"))
+        if cursor:
+            try:
+                first = base64.b64decode(cursor, validate=True).decode().partition(":")[2]
+            except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+                raise SlackFailure("invalid_cursor") from None
+            if first not in ids:
+                raise SlackFailure("invalid_cursor")
+            start = ids.index(first)
+        end = start + limit
+        following = base64.b64encode(f"user:{ids[end]}".encode()).decode() if end < len(ids) else ""
+        return ids[start:end], following
 
     # ------------------------------------------------------------------ message store
 
@@ -919,6 +1073,41 @@ class SlackLookalike:
             user["locale"] = "en-US"
         return {"user": user}
 
+    def _users_list(self, args: JSON) -> JSON:
+        page, following = self._paged(list(self._users), args, default_limit=None, max_limit=1000)
+        members = [copy.deepcopy(self._users[uid]) for uid in page]
+        if _flag(args.get("include_locale")):
+            for member in members:
+                member["locale"] = "en-US"
+        return {
+            "members": members,
+            "cache_ts": int(self._wall_clock()),
+            "response_metadata": {"next_cursor": following},
+        }
+
+    def _usergroups_list(self, args: JSON) -> JSON:
+        groups: list[JSON] = []
+        for group_id, group in self._usergroups.items():
+            if group["date_delete"] and not _flag(args.get("include_disabled")):
+                continue
+            entry = copy.deepcopy(group)
+            if _flag(args.get("include_count")):
+                entry["user_count"] = len(self._usergroup_users[group_id])
+            if _flag(args.get("include_users")):
+                entry["users"] = list(self._usergroup_users[group_id])
+            groups.append(entry)
+        return {"usergroups": groups}
+
+    def _usergroups_users_list(self, args: JSON) -> JSON:
+        group = self._usergroup(args.get("usergroup"), include_disabled=_flag(args.get("include_disabled")))
+        return {"users": list(self._usergroup_users[group["id"]])}
+
+    def _conversations_members(self, args: JSON) -> JSON:
+        channel = self._channel(args.get("channel"))
+        members = sorted(self._members.get(channel["id"], ()))
+        page, following = self._paged(members, args, default_limit=100, max_limit=999)
+        return {"members": page, "response_metadata": {"next_cursor": following}}
+
     def _conversations_info(self, args: JSON) -> JSON:
         channel = copy.deepcopy(self._channel(args.get("channel")))
         if _flag(args.get("include_num_members")):
@@ -967,6 +1156,118 @@ class SlackLookalike:
         reaction["users"].append(self.bot_user_id)
         reaction["count"] += 1
         return {}
+
+    def _files_get_upload_url_external(self, args: JSON) -> JSON:
+        filename = _text(args.get("filename"))
+        if not filename:
+            raise SlackFailure("invalid_arguments", messages=["[ERROR] missing required field: filename"])
+        if args.get("length") in (None, ""):
+            raise SlackFailure("invalid_arguments", messages=["[ERROR] missing required field: length"])
+        try:
+            length = int(args["length"])
+        except (TypeError, ValueError):
+            raise SlackFailure(
+                "invalid_arguments", messages=["[ERROR] length must be an integer [json-pointer:/length]"]
+            ) from None
+        if length <= 0:
+            raise SlackFailure("missing_argument")  # Slack's answer to a length of 0
+        upload = _Upload(file_id=_new_id("F"), filename=filename, length=length)
+        key = f"{self.team_id}/{upload.file_id}/{secrets.token_urlsafe(18)}"
+        self._uploads[key] = upload
+        self._upload_order.append(upload)
+        return {"upload_url": f"{self.url.rstrip('/')}{UPLOAD_PREFIX}{key}", "file_id": upload.file_id}
+
+    def _receive_upload(self, key: str, data: bytes) -> _Answer:
+        """The upload service: keeps the bytes when they are as long as announced."""
+        with self._cond:
+            upload = self._uploads.get(key)
+            if upload is None:
+                return _Answer(404, {"ok": False, "error": "not_found"}, text="Not Found")
+            if upload.data is not None:
+                return _Answer(400, {"ok": False, "error": "already_uploaded"}, text="already uploaded")
+            if len(data) != upload.length:
+                # Stricter than Slack documents: a short or long upload is refused at once.
+                message = f"length mismatch: expected {upload.length} bytes, got {len(data)}"
+                return _Answer(400, {"ok": False, "error": "length_mismatch"}, text=message)
+            upload.data = data
+        return _Answer(200, {"ok": True, "file_id": upload.file_id}, text=f"OK - {len(data)}")
+
+    def _files_complete_upload_external(self, args: JSON) -> JSON:
+        listed = args.get("files")
+        if isinstance(listed, str):
+            with contextlib.suppress(ValueError):
+                listed = json.loads(listed)
+        if not (
+            isinstance(listed, list) and listed and all(isinstance(f, dict) and f.get("id") for f in listed)
+        ):
+            raise SlackFailure(
+                "invalid_arguments",
+                messages=["[ERROR] files must be an array of {id, title} [json-pointer:/files]"],
+            )
+        by_id = {u.file_id: u for u in self._upload_order}
+        uploads: list[tuple[_Upload, str]] = []
+        for item in listed:
+            upload = by_id.get(str(item["id"]))
+            if upload is None or upload.data is None or upload.shared is not None:
+                raise SlackFailure("file_not_found")
+            uploads.append((upload, _text(item.get("title")) or upload.filename))
+        targets = [str(args["channel_id"])] if args.get("channel_id") else []
+        targets += [c.strip() for c in _text(args.get("channels")).split(",") if c.strip()]
+        channels = [self._upload_channel(ref) for ref in targets]
+        if args.get("thread_ts") and len(channels) != 1:
+            raise SlackFailure("invalid_arguments", messages=["[ERROR] thread_ts needs exactly one channel"])
+        files = [self._file_object(upload, title) for upload, title in uploads]
+        comment = _text(args.get("initial_comment"))
+        for channel in channels:
+            message = {**self._bot_message({"text": comment}), "files": copy.deepcopy(files), "upload": True}
+            self._store(channel["id"], message, args.get("thread_ts"))
+        for upload, title in uploads:
+            upload.shared = {
+                "title": title,
+                "channels": [c["id"] for c in channels],
+                "initial_comment": comment,
+                "thread_ts": _text(args.get("thread_ts")) or None,
+            }
+        return {"files": files}
+
+    def _upload_channel(self, ref: str) -> JSON:
+        """Where a completed upload is shared: a channel or DM by ID (names are refused), or a user's DM."""
+        if ref in self._users:
+            return self._ims[self._open_im(ref)]
+        if ref not in self._channels and ref not in self._ims:
+            raise SlackFailure("invalid_channel")
+        channel = self._channel(ref)
+        if channel.get("is_archived") or not (channel.get("is_im") or channel.get("is_member", True)):
+            raise SlackFailure("posting_to_channel_denied")
+        return channel
+
+    def _file_object(self, upload: _Upload, title: str) -> JSON:
+        extension = upload.filename.rpartition(".")[2].lower() if "." in upload.filename else ""
+        base = f"https://files.slack.com/files-pri/{self.team_id}-{upload.file_id}/{upload.filename}"
+        return {
+            "id": upload.file_id,
+            "created": int(self._wall_clock()),
+            "timestamp": int(self._wall_clock()),
+            "name": upload.filename,
+            "title": title,
+            "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+            "filetype": extension or "binary",
+            "pretty_type": extension.upper() or "Binary",
+            "user": self.bot_user_id,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": upload.length,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": base,
+            "url_private_download": f"{base.rsplit('/', 1)[0]}/download/{upload.filename}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/{self.bot_user_id}/{upload.file_id}/{upload.filename}",
+        }
 
     # ------------------------------------------------------------------ views and triggers
 
@@ -1145,3 +1446,21 @@ def _parse_multipart(content_type: str, body: bytes) -> JSON:
             {"filename": filename, "length": len(raw)} if filename else raw.decode("utf-8", "replace")
         )
     return fields
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(10))
+
+
+def _upload_bytes(headers: Mapping[str, str], body: bytes) -> bytes:
+    """The file an upload carries: the raw body, or the file part of a multipart form."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        return body
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    parts = list(message.iter_parts()) if message.is_multipart() else []
+    part = next((p for p in parts if p.get_filename()), parts[0] if parts else None)
+    data = part.get_payload(decode=True) if part is not None else None
+    return data if isinstance(data, bytes) else b""

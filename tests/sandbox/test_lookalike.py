@@ -8,6 +8,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -542,7 +544,7 @@ def test_conversations_info(client: WebClient) -> None:
         True,
         True,
     )
-    assert channel["num_members"] == 4
+    assert channel["num_members"] == 3  # Ben, Ada and the bot
     assert failure(lambda: client.conversations_info(channel="C0NOPE"))["error"] == "channel_not_found"
 
 
@@ -558,6 +560,266 @@ def test_conversations_open(lookalike: SlackLookalike, client: WebClient) -> Non
     assert lookalike.messages("D0ANA")[0]["text"] == "hello"
     assert failure(lambda: client.conversations_open(users=["U0NOBODY"]))["error"] == "user_not_found"
     assert failure(lambda: client.api_call("conversations.open"))["error"] == "users_list_not_supplied"
+
+
+def test_users_list_pages_with_a_cursor(lookalike: SlackLookalike, client: WebClient) -> None:
+    everyone = client.users_list()
+    assert [m["id"] for m in everyone["members"]] == ["U0ANA", "U0BEN", "U0ADMIN", "U0TANDEMBOT"]
+    assert everyone["response_metadata"] == {"next_cursor": ""}
+    first = client.users_list(limit=3, include_locale=True)
+    assert [m["id"] for m in first["members"]] == ["U0ANA", "U0BEN", "U0ADMIN"]
+    assert first["members"][0]["locale"] == "en-US"
+    rest = client.users_list(limit=3, cursor=first["response_metadata"]["next_cursor"])
+    assert ([m["id"] for m in rest["members"]], rest["response_metadata"]["next_cursor"]) == (
+        ["U0TANDEMBOT"],
+        "",
+    )
+    paged = [
+        m["id"] for page in client.users_list(limit=1) for m in page["members"]
+    ]  # slack_sdk follows cursors
+    assert paged == ["U0ANA", "U0BEN", "U0ADMIN", "U0TANDEMBOT"]
+    assert failure(lambda: client.users_list(cursor="bm90IGEgY3Vyc29y"))["error"] == "invalid_cursor"
+
+
+def test_usergroups_list(client: WebClient) -> None:
+    plain = client.usergroups_list()["usergroups"]
+    assert [(g["id"], g["handle"], g["name"]) for g in plain] == [
+        ("S0SALES", "sales-team", "Sales team"),
+        ("S0MARKETING", "marketing-team", "Marketing team"),
+    ]
+    assert all(g["is_usergroup"] and g["date_delete"] == 0 for g in plain)
+    assert "users" not in plain[0]
+    assert "user_count" not in plain[0]
+    detailed = client.usergroups_list(include_users=True, include_count=True)["usergroups"]
+    assert [(g["users"], g["user_count"]) for g in detailed] == [(["U0ANA"], 1), (["U0BEN"], 1)]
+
+
+def test_disabled_usergroups_show_only_when_asked_for() -> None:
+    groups = {"S0OLD": {"name": "Old promo", "users": ["U0ANA"], "disabled": True}, "S0NEW": {"name": "New"}}
+    with SlackLookalike(bot_token="xoxb-t", usergroups=groups) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        assert [g["id"] for g in client.usergroups_list()["usergroups"]] == ["S0NEW"]
+        listed = client.usergroups_list(include_disabled=True)["usergroups"]
+        assert [(g["id"], g["handle"], g["date_delete"] > 0) for g in listed] == [
+            ("S0OLD", "old-promo", True),
+            ("S0NEW", "new", False),
+        ]
+        assert failure(lambda: client.usergroups_users_list(usergroup="S0OLD"))["error"] == "no_such_subteam"
+        assert client.usergroups_users_list(usergroup="S0OLD", include_disabled=True)["users"] == ["U0ANA"]
+        assert client.usergroups_users_list(usergroup="S0NEW")["users"] == []
+
+
+def test_usergroups_users_list_follows_the_directory(lookalike: SlackLookalike, client: WebClient) -> None:
+    assert client.usergroups_users_list(usergroup="S0SALES").data == {"ok": True, "users": ["U0ANA"]}
+    lookalike.set_usergroup_users("S0SALES", ["U0ANA", "U0ADMIN"])
+    assert client.usergroups_users_list(usergroup="S0SALES")["users"] == ["U0ANA", "U0ADMIN"]
+    assert failure(lambda: client.usergroups_users_list(usergroup="S0NOPE"))["error"] == "no_such_subteam"
+    assert failure(lambda: client.api_call("usergroups.users.list"))["error"] == "no_such_subteam"
+
+
+def test_conversations_members_pages_with_a_cursor(lookalike: SlackLookalike, client: WebClient) -> None:
+    assert client.conversations_members(channel="C0SALES").data == {
+        "ok": True,
+        "members": ["U0ADMIN", "U0ANA", "U0TANDEMBOT"],
+        "response_metadata": {"next_cursor": ""},
+    }
+    first = client.conversations_members(channel="C0TRACKER", limit=2)
+    assert first["members"] == ["U0ADMIN", "U0ANA"]
+    cursor = first["response_metadata"]["next_cursor"]
+    assert cursor
+    second = client.conversations_members(channel="C0TRACKER", limit=2, cursor=cursor)
+    assert (second["members"], second["response_metadata"]["next_cursor"]) == (["U0BEN", "U0TANDEMBOT"], "")
+    pages = [page["members"] for page in client.conversations_members(channel="C0TRACKER", limit=3)]
+    assert pages == [["U0ADMIN", "U0ANA", "U0BEN"], ["U0TANDEMBOT"]]
+    lookalike.set_channel_members("C0SALES", ["U0BEN"])
+    assert client.conversations_members(channel="C0SALES")["members"] == ["U0BEN"]
+    assert lookalike.channel_members("C0SALES") == ["U0BEN"]
+    dm = client.conversations_open(users="U0ANA")["channel"]["id"]
+    assert client.conversations_members(channel=dm)["members"] == ["U0ANA", "U0TANDEMBOT"]
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ({"channel": "C0NOPE"}, "channel_not_found"),
+        ({"channel": "C0SALES", "limit": 1000}, "invalid_limit"),
+        ({"channel": "C0SALES", "limit": "many"}, "invalid_limit"),
+        ({"channel": "C0SALES", "cursor": "%%%"}, "invalid_cursor"),
+        ({"channel": "C0SALES", "cursor": "dXNlcjpVME5PQk9EWQ=="}, "invalid_cursor"),  # user:U0NOBODY
+    ],
+)
+def test_conversations_members_refusals(client: WebClient, args: dict[str, Any], error: str) -> None:
+    assert failure(lambda: client.api_call("conversations.members", params=args))["error"] == error
+
+
+def test_private_channels_the_bot_is_not_in_keep_their_members() -> None:
+    channels = {"C0DEALS": {"name": "deals", "is_private": True, "is_member": False, "members": ["U0ANA"]}}
+    with SlackLookalike(bot_token="xoxb-t", channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        assert (
+            failure(lambda: client.conversations_members(channel="C0DEALS"))["error"] == "channel_not_found"
+        )
+        assert lookalike.channel_members("C0DEALS") == ["U0ANA"]
+
+
+def test_files_upload_v2_end_to_end(lookalike: SlackLookalike, client: WebClient) -> None:
+    content = "number,title\n1,Leads lack phone numbers\n"
+    answer = client.files_upload_v2(
+        channel="C0TRACKER",
+        content=content,
+        filename="issues.csv",
+        title="Shared issues",
+        initial_comment="Here is the export",
+    )
+    [step1] = lookalike.calls_to("files.getUploadURLExternal")
+    assert (step1.args["filename"], step1.args["length"]) == ("issues.csv", str(len(content)))
+    upload_url = step1.response["upload_url"]
+    assert upload_url.startswith(lookalike.url + "upload/v1/")
+    [step2] = lookalike.uploads
+    assert (step2.path, step2.body, step2.status, step2.args) == (
+        upload_url[len(lookalike.url) - 1 :],
+        content.encode(),
+        200,
+        {"length": len(content)},
+    )
+    [step3] = lookalike.calls_to("files.completeUploadExternal")
+    assert json.loads(step3.args["files"]) == [{"id": step1.response["file_id"], "title": "Shared issues"}]
+    assert (step3.args["channel_id"], step3.args["initial_comment"]) == ("C0TRACKER", "Here is the export")
+    assert answer["file"]["id"] == step1.response["file_id"]
+    assert (answer["file"]["name"], answer["file"]["mimetype"], answer["file"]["size"]) == (
+        "issues.csv",
+        "text/csv",
+        len(content),
+    )
+    assert lookalike.uploaded_files("C0TRACKER") == [
+        {
+            "id": step1.response["file_id"],
+            "name": "issues.csv",
+            "title": "Shared issues",
+            "bytes": content.encode(),
+            "channels": ["C0TRACKER"],
+            "initial_comment": "Here is the export",
+            "thread_ts": None,
+        }
+    ]
+    [shared] = lookalike.messages("C0TRACKER")
+    assert (shared["text"], shared["files"][0]["id"], shared["user"]) == (
+        "Here is the export",
+        step1.response["file_id"],
+        "U0TANDEMBOT",
+    )
+    assert lookalike.uploaded_files("C0SALES") == []
+
+
+def test_files_upload_v2_into_a_thread_and_a_dm(lookalike: SlackLookalike, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C0TRACKER", text="weekly export")["ts"]
+    client.files_upload_v2(channel="C0TRACKER", content=b"\x00\x01", filename="data.bin", thread_ts=parent)
+    [upload] = lookalike.uploaded_files("C0TRACKER")
+    assert (upload["bytes"], upload["title"], upload["thread_ts"]) == (b"\x00\x01", "data.bin", parent)
+    assert [m["files"][0]["name"] for m in lookalike.replies("C0TRACKER", parent)] == ["data.bin"]
+    dm = client.conversations_open(users="U0ANA")["channel"]["id"]
+    client.files_upload_v2(channel=dm, content="hi", filename="note.txt")
+    assert [f["name"] for f in lookalike.uploaded_files(dm)] == ["note.txt"]
+
+
+def test_file_upload_refusals(lookalike: SlackLookalike, client: WebClient) -> None:
+    assert failure(lambda: client.files_getUploadURLExternal(filename="x.csv", length=0))["error"] == (
+        "missing_argument"
+    )
+    assert failure(lambda: client.api_call("files.getUploadURLExternal", params={"length": 3}))["error"] == (
+        "invalid_arguments"
+    )
+    ticket = client.files_getUploadURLExternal(filename="x.csv", length=3)
+    files = [{"id": ticket["file_id"], "title": "x"}]
+    # Not uploaded yet: Slack cannot find the file behind the ticket.
+    assert failure(lambda: client.files_completeUploadExternal(files=files))["error"] == "file_not_found"
+    upload = urllib.request.Request(ticket["upload_url"], data=b"four", method="POST")  # noqa: S310
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.build_opener(urllib.request.ProxyHandler({})).open(upload, timeout=5)
+    assert refused.value.code == 400
+    assert refused.value.read() == b"length mismatch: expected 3 bytes, got 4"
+    assert lookalike.uploads[-1].response == {"ok": False, "error": "length_mismatch"}
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+        urllib.request.Request(ticket["upload_url"], data=b"abc", method="POST"),  # noqa: S310
+        timeout=5,
+    ) as accepted:
+        assert (accepted.status, accepted.read()) == (200, b"OK - 3")
+    for channel, error in [
+        ("C0NOPE", "invalid_channel"),
+        ("sales", "invalid_channel"),  # completeUploadExternal takes IDs, never names
+    ]:
+        assert (
+            failure(lambda c=channel: client.files_completeUploadExternal(files=files, channel_id=c))["error"]
+            == error
+        )
+    assert failure(lambda: client.files_completeUploadExternal(files=[{"id": "F0NOPE"}]))["error"] == (
+        "file_not_found"
+    )
+    client.files_completeUploadExternal(files=files)  # no channel: a private file
+    assert lookalike.uploaded_files() == [
+        {
+            "id": ticket["file_id"],
+            "name": "x.csv",
+            "title": "x",
+            "bytes": b"abc",
+            "channels": [],
+            "initial_comment": "",
+            "thread_ts": None,
+        }
+    ]
+    assert failure(lambda: client.files_completeUploadExternal(files=files))["error"] == "file_not_found"
+
+
+def test_a_failed_upload_makes_files_upload_v2_raise(lookalike: SlackLookalike, client: WebClient) -> None:
+    lookalike.fail_next("file_upload", status=500)
+    # slack_sdk posts the bytes with urllib and lets its HTTPError through: callers must catch it.
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        client.files_upload_v2(channel="C0TRACKER", content="x", filename="x.txt")
+    assert raised.value.code == 500
+    assert lookalike.calls_to("files.completeUploadExternal") == []
+    assert lookalike.uploaded_files() == []
+
+
+def test_uploads_to_archived_channels_and_channels_the_bot_left_are_denied() -> None:
+    channels = {"C0OLD": {"name": "old", "is_archived": True}, "C0OUT": {"name": "out", "is_member": False}}
+    with SlackLookalike(bot_token="xoxb-t", channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        for channel in ("C0OLD", "C0OUT"):
+            with pytest.raises(SlackApiError) as raised:
+                client.files_upload_v2(channel=channel, content="x", filename="x.txt")
+            assert raised.value.response["error"] == "posting_to_channel_denied"
+
+
+def test_multipart_uploads_keep_the_file_part(lookalike: SlackLookalike, client: WebClient) -> None:
+    ticket = client.files_getUploadURLExternal(filename="deck.pdf", length=8)
+    boundary = "tandemboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="filename"; filename="deck.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n%PDF-1.7\r\n--{boundary}--\r\n"
+    ).encode()
+    status, _, _ = raw_text(
+        lookalike,
+        ticket["upload_url"][len(lookalike.url) - 1 :],
+        body,
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert status == 200
+    client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id="C0WINS")
+    [deck] = lookalike.uploaded_files("C0WINS")
+    assert (deck["bytes"], deck["title"]) == (b"%PDF-1.7", "deck.pdf")
+
+
+def raw_text(
+    lookalike: SlackLookalike, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, Any, bytes]:
+    parts = urlsplit(lookalike.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.headers, answer.read()
+    finally:
+        connection.close()
 
 
 def test_reactions_add(lookalike: SlackLookalike, client: WebClient) -> None:

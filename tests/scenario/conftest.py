@@ -38,7 +38,7 @@ def slack() -> Iterator[SlackLookalike]:
     violations = [
         f"{call.method}: {problem}"
         for call in lookalike.calls
-        if call.method != "response_url"
+        if call.method not in {"response_url", "file_upload"}  # file_upload: the bytes, not an API call
         for problem in check_web_api_call(call.method, call.args)
     ] + [
         f"response_url: {problem}"
