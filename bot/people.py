@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -177,6 +177,60 @@ class People:
                     Person.source_id == slack_id,
                 )
             )
+
+    def apply_setup(
+        self,
+        key: WorkspaceKey,
+        actor: Actor,
+        sources: Mapping[tuple[TeamSourceKind, str], Team],
+        placed: Mapping[Team, Iterable[str]],
+    ) -> None:
+        """An admin's whole team setup, stored at once: exactly these user groups and channels make
+        up teams, and exactly these people are placed directly; anyone an admin had placed and is now
+        left out is taken off (a mapped source may put them on a team again when it is next read)."""
+        if not actor.is_admin:
+            raise NotAllowed("Only Tandem's admins set up teams.")
+        now = self._clock()
+        with self._database.transaction() as session:
+            workspace = self._workspaces.row_for(session, key)
+            mapped = {
+                (TeamSourceKind(row.kind), row.slack_id): row
+                for row in session.scalars(select(TeamSource).where(TeamSource.workspace_id == workspace.id))
+            }
+            for (kind, slack_id), row in mapped.items():
+                if (kind, slack_id) not in sources:
+                    session.delete(row)
+                    session.execute(
+                        delete(Person).where(
+                            Person.workspace_id == workspace.id,
+                            Person.source == kind.value,
+                            Person.source_id == slack_id,
+                        )
+                    )
+            for (kind, slack_id), team in sources.items():
+                existing = mapped.get((kind, slack_id))
+                if existing is None:
+                    session.add(
+                        TeamSource(
+                            workspace_id=workspace.id,
+                            team=team.value,
+                            kind=kind.value,
+                            slack_id=slack_id,
+                            mapped_by=actor.user_id,
+                        )
+                    )
+                elif existing.team != team.value:
+                    existing.team, existing.mapped_by = team.value, actor.user_id
+            wanted = {user_id: team for team, user_ids in placed.items() for user_id in user_ids}
+            session.execute(
+                delete(Person).where(
+                    Person.workspace_id == workspace.id,
+                    Person.source == _SET_BY_ADMIN,
+                    Person.user_id.not_in(wanted) if wanted else Person.user_id.is_not(None),
+                )
+            )
+            for user_id, team in wanted.items():
+                self._put(session, workspace.id, user_id, team, _SET_BY_ADMIN, None, now)
 
     def sources(self, key: WorkspaceKey) -> list[MappedSource]:
         with self._database.transaction() as session:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import errors, home, issues
+from handlers import errors, home, issues, teams
 from handlers.context import Admins
 
 
 def register_all(app: App, services: Services, admins: Admins) -> None:
     errors.register(app)
-    issues.register(app, services.tracker, services.workspaces)
-    home.register(app, services.tracker, services.workspaces)
+    issues.register(app, services, admins)
+    home.register(app, services, admins)
+    teams.register(app, services, admins)

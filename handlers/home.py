@@ -1,29 +1,98 @@
-"""App Home: what each person sees on Tandem's Home tab."""
+"""App Home: what each person sees on Tandem's Home tab, published when they open it or pick a list."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks import issues as issue_blocks
-from bot.issues import Tracker
-from bot.workspaces import Workspaces
-from handlers.context import workspace_of
+from bot.blocks import home as home_blocks
+from bot.issues import Board, IssueList, IssueView, Tracker
+from bot.people import People
+from bot.services import Services
+from bot.workspaces import WorkspaceKey, Workspaces
+from handlers.context import Admins, workspace_of
 
-HOME_LIMIT = 40  # two blocks an issue stays well inside App Home's 100 blocks
+# Open issues looked through for those raised by people on Other or on no team (the board
+# counts them exactly; this many is plenty to fill their few lines).
+OTHERS_SCAN = 50
 
 
-def register(app: App, tracker: Tracker, workspaces: Workspaces) -> None:
+class Home:
+    """Builds and publishes one person's App Home; nothing is remembered between publishes."""
+
+    def __init__(self, tracker: Tracker, people: People, workspaces: Workspaces, admins: Admins) -> None:
+        self._tracker = tracker
+        self._people = people
+        self._workspaces = workspaces
+        self._admins = admins
+
+    def publish(
+        self,
+        client: WebClient,
+        key: WorkspaceKey,
+        user_id: str,
+        *,
+        view: IssueView | None = None,
+        notice: str = "",
+    ) -> None:
+        """Publish the overview (`view` None) or one list, with an optional notice at the top."""
+        actor = self._admins.actor(client, user_id)
+        shown: home_blocks.Overview | home_blocks.Listing
+        if view is None:
+            board = self._tracker.board(key, user_id, limit_each=home_blocks.OVERVIEW_CAP)
+            shown = home_blocks.Overview(board, self._others(key, user_id, board))
+        else:
+            issues = self._tracker.list_issues(key, view, user_id=user_id, limit=home_blocks.LIST_CAP)
+            shown = home_blocks.Listing(view, issues)
+        admin = (
+            home_blocks.TeamsAdmin(self._people.sources(key), self._people.members(key))
+            if actor.is_admin
+            else None
+        )
+        page = home_blocks.HomePage(
+            team=self._people.team_of(key, user_id), shown=shown, admin=admin, notice=notice
+        )
+        zone = self._workspaces.settings_for(key).timezone
+        client.views_publish(user_id=user_id, view=home_blocks.home(page, zone))
+
+    def refresh(
+        self, client: WebClient, body: dict[str, Any], context: BoltContext, notice: str = ""
+    ) -> None:
+        """Publish again the Home a block action came from, showing the same list, with a notice.
+
+        App Home has no channel to answer in, so answers to clicks there go at its top.
+        """
+        view = home_blocks.view_of(body.get("view"))
+        self.publish(client, workspace_of(context, body), body["user"]["id"], view=view, notice=notice)
+
+    def _others(self, key: WorkspaceKey, user_id: str, board: Board) -> IssueList:
+        open_issues = self._tracker.list_issues(key, IssueView.OPEN, user_id=user_id, limit=OTHERS_SCAN)
+        by_team = sum(issues.total for issues in board.by_team.values())
+        others = [issue for issue in open_issues.shown if issue.raised_by_team not in board.by_team]
+        return IssueList(tuple(others[: home_blocks.OVERVIEW_CAP]), max(open_issues.total - by_team, 0))
+
+
+def register(app: App, services: Services, admins: Admins) -> None:
+    """Publish App Home when it is opened, and again when someone picks a list in its filter."""
+    home = Home(services.tracker, services.people, services.workspaces, admins)
+
     def show_home(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         if event.get("tab") != "home":
             return
-        key = workspace_of(context, body)
-        zone = workspaces.settings_for(key).timezone
-        open_issues = tracker.open_issues(key, limit=HOME_LIMIT)
-        client.views_publish(user_id=event["user"], view=issue_blocks.home(open_issues, zone))
+        # The event carries the Home last published, so the list picked there stays picked.
+        view = home_blocks.view_of(event.get("view"))
+        home.publish(client, workspace_of(context, body), event["user"], view=view)
+
+    def show_chosen_list(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        view = home_blocks.chosen_view((action.get("selected_option") or {}).get("value"))
+        home.publish(client, workspace_of(context, body), body["user"]["id"], view=view)
 
     app.event("app_home_opened")(show_home)
+    app.action(home_blocks.FILTER_ACTION)(show_chosen_list)

@@ -1,0 +1,265 @@
+"""App Home over real HTTP: the board, its caps within 100 blocks, the filter, and "Take it"."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks import home as home_blocks
+from bot.issues import Board, Category, IssueDraft, IssueList, IssueView, Priority, SharedIssue, Status
+from bot.people import MappedSource, Membership, Team, TeamSourceKind
+from bot.workspaces import WorkspaceKey
+from tests.conftest import FixedClock
+from tests.contract.checks import check_view
+from tests.scenario.conftest import ANA, BEN, TEAM, Tandem
+
+ADA = "U0ADMIN"
+KEY = WorkspaceKey(TEAM)
+
+
+def open_home(tandem: Tandem, user_id: str, *, shown: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Open the Home tab as Slack reports it; the view Tandem publishes."""
+    before = len(published(tandem, user_id))
+    event = {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": f"D{user_id[1:]}"}
+    if shown is not None:
+        event["view"] = shown
+    tandem.send(tandem.requests.event(event))
+    return latest(tandem, user_id, before)
+
+
+def published(tandem: Tandem, user_id: str) -> list[Any]:
+    return [c for c in tandem.slack.calls_to("views.publish") if c.args["user_id"] == user_id]
+
+
+def latest(tandem: Tandem, user_id: str, before: int) -> dict[str, Any]:
+    calls = tandem.slack.wait_for(
+        "views.publish", count=before + 1, where=lambda c: c.args["user_id"] == user_id
+    )
+    assert calls[-1].ok, calls[-1].response
+    view: dict[str, Any] = calls[-1].response["view"]
+    return view
+
+
+def pick(tandem: Tandem, home: dict[str, Any], user_id: str, value: str) -> dict[str, Any]:
+    """Choose a list in the Home's filter; the view published in answer."""
+    before = len(published(tandem, user_id))
+    select = home["blocks"][2]["elements"][1]
+    option = next(o for o in select["options"] if o["value"] == value)
+    action = {"action_id": select["action_id"], "type": "static_select", "selected_option": option}
+    answer = tandem.send(tandem.requests.block_actions([action], user_id=user_id, view=home))
+    assert (answer.status, answer.body) == (200, b"")
+    return latest(tandem, user_id, before)
+
+
+def headers(home: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in home["blocks"] if b["type"] == "header"]
+
+
+def texts(home: dict[str, Any]) -> list[str]:
+    found = []
+    for block in home["blocks"]:
+        if block["type"] in {"section", "header"}:
+            found.append(block["text"]["text"])
+        elif block["type"] == "context":
+            found += [e["text"] for e in block["elements"]]
+    return found
+
+
+def raise_issue(tandem: Tandem, title: str, by: str, team: Team | None = None, **draft: Any) -> SharedIssue:
+    return tandem.services.tracker.raise_issue(
+        KEY, IssueDraft(title, **draft), raised_by=by, raised_by_team=team
+    ).issue
+
+
+def test_the_overview_shows_each_list_with_who_raised_what(tandem: Tandem, clock: FixedClock) -> None:
+    tandem.services.people.choose_own_team(KEY, ANA, Team.SALES)
+    raise_issue(tandem, "Webinar leads lack phone numbers", ANA, Team.SALES, due_on=date(2026, 11, 25))
+    raise_issue(tandem, "Battlecard is out of date", BEN, Team.MARKETING, owner_id=ANA)
+    raise_issue(tandem, "Who owns the partner portal?", "U0CAT")
+    clock.now += timedelta(days=2)  # the first is now overdue
+
+    home = open_home(tandem, ANA)
+
+    assert headers(home) == [
+        "Tandem",
+        "Your issues (1)",
+        "Issues you raised (1)",
+        "Overdue (1)",
+        "Raised by Sales (1)",
+        "Raised by Marketing (1)",
+        "Raised by others (1)",
+    ]
+    shown = texts(home)
+    assert shown.count("#1  Webinar leads lack phone numbers") == 3  # raised, overdue, by Sales
+    assert any(
+        t.startswith(
+            ":large_blue_circle: Normal · Open · _unassigned_ · due Wed, Nov 25, 2026 · "
+            "raised by Sales (<@U0ANA>)"
+        )
+        for t in shown
+    )
+    assert any(f"owner <@{ANA}>" in t and f"raised by Marketing (<@{BEN}>)" in t for t in shown)
+    assert any("raised by <@U0CAT> ·" in t for t in shown)
+    assert ":busts_in_silhouette: You're on *Sales*: what you raise shows as raised by Sales." in shown
+    assert home["private_metadata"] == "overview"
+    # "Take it" once for the unowned issue, with the card's action and block ids; none for owned ones.
+    takes = [b for b in home["blocks"] if (b.get("accessory") or {}).get("action_id") == "issues.take"]
+    assert [(b["block_id"], b["accessory"]["value"]) for b in takes] == [
+        ("issues.card:1", "1"),
+        ("issues.card:3", "3"),
+    ]
+    assert "teams.open_setup" not in str(home)  # not an admin
+
+
+def test_the_raise_button_and_the_filter_lead_the_home(tandem: Tandem) -> None:
+    home = open_home(tandem, BEN)
+
+    raise_button, select = home["blocks"][2]["elements"]
+    assert (raise_button["action_id"], raise_button["text"]["text"]) == ("issues.open_form", "Raise an issue")
+    assert select["action_id"] == "home.filter"
+    assert [o["value"] for o in select["options"]] == [
+        "overview",
+        "mine",
+        "raised",
+        "overdue",
+        "sales",
+        "marketing",
+        "open",
+        "all",
+    ]
+    assert select["initial_option"]["value"] == "overview"
+    assert "Nothing is overdue." in texts(home)
+    assert "Raised by others" not in str(headers(home))  # shown only when there are some
+
+    tandem.send(tandem.requests.block_actions([raise_button], user_id=BEN, view=home))
+    [opened] = tandem.slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == "issues.form"
+
+
+def test_a_full_board_is_capped_within_app_homes_100_blocks(tandem: Tandem, clock: FixedClock) -> None:
+    for n in range(10):
+        raise_issue(tandem, f"Sales issue {n}", ADA, Team.SALES, owner_id=ADA, due_on=date(2026, 11, 25))
+        raise_issue(tandem, f"Marketing issue {n}", BEN, Team.MARKETING, due_on=date(2026, 11, 25))
+        raise_issue(tandem, f"Unsorted issue {n}", "U0CAT")
+    clock.now += timedelta(days=3)
+
+    home = open_home(tandem, ADA)  # an admin with no team: the most blocks above the board
+
+    assert len(home["blocks"]) <= 100
+    assert headers(home)[1:] == [
+        "Your issues (10)",
+        "Issues you raised (10)",
+        "Overdue (20)",
+        "Raised by Sales (10)",
+        "Raised by Marketing (10)",
+        "Raised by others (10)",
+    ]
+    more = [t for t in texts(home) if t.startswith("+")]
+    cap = home_blocks.OVERVIEW_CAP
+    assert more == [
+        f"+{10 - cap} more. Choose “Your issues” in the filter to see them.",
+        f"+{10 - cap} more. Choose “Issues you raised” in the filter to see them.",
+        f"+{20 - cap} more. Choose “Overdue issues” in the filter to see them.",
+        f"+{10 - cap} more. Choose “Open issues raised by Sales” in the filter to see them.",
+        f"+{10 - cap} more. Choose “Open issues raised by Marketing” in the filter to see them.",
+        f"+{10 - cap} more. Choose “Open issues” in the filter to see them.",
+    ]
+    assert "Set up teams" in str(home)
+
+
+def test_the_filter_shows_one_list_and_home_remembers_it_in_the_view(
+    tandem: Tandem, clock: FixedClock
+) -> None:
+    for n in range(50):
+        raise_issue(tandem, f"Issue {n}", ANA, Team.SALES, due_on=date(2026, 11, 25) if n < 3 else None)
+    clock.now += timedelta(days=2)
+    home = open_home(tandem, BEN)
+
+    overdue = pick(tandem, home, BEN, "overdue")
+
+    assert overdue["private_metadata"] == "overdue"
+    assert overdue["blocks"][2]["elements"][1]["initial_option"]["value"] == "overdue"
+    assert headers(overdue)[1:] == ["Overdue issues (3)"]
+    assert [t for t in texts(overdue) if t.startswith("#")] == ["#1  Issue 0", "#2  Issue 1", "#3  Issue 2"]
+
+    everything = pick(tandem, overdue, BEN, "open")
+    assert len(everything["blocks"]) <= 100
+    assert headers(everything)[1:] == ["Open issues (50)"]
+    assert len([t for t in texts(everything) if t.startswith("#")]) == home_blocks.LIST_CAP
+    assert f"+{50 - home_blocks.LIST_CAP} more." in texts(everything)
+
+    # Coming back to the tab, Slack sends the last published view: the same list shows again.
+    again = open_home(tandem, BEN, shown=everything)
+    assert headers(again)[1:] == ["Open issues (50)"]
+    assert headers(pick(tandem, again, BEN, "overview"))[1] == "Your issues (0)"
+
+
+def test_empty_lists_say_so(tandem: Tandem) -> None:
+    home = open_home(tandem, BEN)
+    mine = pick(tandem, home, BEN, "mine")
+    assert headers(mine)[1:] == ["Your issues (0)"]
+    assert "You own no open issues." in texts(mine)
+
+
+def test_a_retried_event_publishes_again(tandem: Tandem) -> None:
+    event = {"type": "app_home_opened", "user": ANA, "tab": "home", "channel": "D0ANA"}
+    tandem.send(tandem.requests.event(event, event_id="Ev0HOME1"))
+    tandem.send(tandem.requests.event(event, event_id="Ev0HOME1", retry_num=1, retry_reason="http_timeout"))
+
+    calls = tandem.slack.wait_for("views.publish", count=2)
+    assert all(c.ok for c in calls)
+
+
+def test_take_it_on_home_makes_you_the_owner(tandem: Tandem) -> None:
+    tandem.command("Pricing page confuses prospects", user_id=ANA)
+    tandem.slack.wait_for("chat.getPermalink")
+    home = open_home(tandem, BEN)
+    take = next(b for b in home["blocks"] if b.get("block_id") == "issues.card:1")["accessory"]
+
+    answer = tandem.send(tandem.requests.block_actions([take], user_id=BEN, view=home))
+
+    assert answer.status == 200
+    tandem.slack.wait_for("chat.update")
+    [issue] = tandem.issues()
+    assert issue.owner_id == BEN
+
+
+def test_the_renderer_keeps_any_board_within_100_blocks() -> None:
+    many = IssueList(tuple(_issue(n) for n in range(1, home_blocks.OVERVIEW_CAP + 1)), 500)
+    board = Board(mine=many, raised=many, overdue=many, by_team={Team.SALES: many, Team.MARKETING: many})
+    admin = home_blocks.TeamsAdmin(
+        [MappedSource(Team.SALES, TeamSourceKind.USERGROUP, "S0SALES", ADA, None)],
+        [Membership(ANA, Team.SALES, "usergroup")],
+    )
+    page = home_blocks.HomePage(
+        team=None, shown=home_blocks.Overview(board, many), admin=admin, notice="Saved."
+    )
+
+    view = home_blocks.home(page, ZoneInfo("Europe/Paris")).to_dict()
+
+    assert check_view(view) == []
+
+    # Every part at its largest: the top (a notice, no team yet, the admin part) and six full sections.
+    sections = home_blocks.OVERVIEW_SECTIONS * (home_blocks.SECTION_FRAME + 2 * home_blocks.OVERVIEW_CAP)
+    assert len(view["blocks"]) == home_blocks.TOP_BLOCKS + sections <= 100
+    longest = IssueList(tuple(_issue(n) for n in range(1, home_blocks.LIST_CAP + 1)), 900)
+    listing = home_blocks.HomePage(team=None, shown=home_blocks.Listing(IssueView.ALL, longest), admin=admin)
+    assert len(home_blocks.home(listing, ZoneInfo("UTC")).to_dict()["blocks"]) <= 100
+
+
+def _issue(number: int) -> SharedIssue:
+    return SharedIssue(
+        number=number,
+        title="x" * 120,
+        details="",
+        category=Category.OTHER,
+        priority=Priority.URGENT,
+        status=Status.OPEN,
+        owner_id=None,
+        due_on=date(2026, 12, 1),
+        raised_by=ANA,
+        raised_at=datetime(2026, 11, 24, tzinfo=UTC),
+        card=None,
+        raised_by_team=Team.SALES,
+    )
