@@ -7,6 +7,7 @@ from bot.config import Settings
 from jobs.issue_reminders import remind_issue_owners
 from jobs.notifications import send_pending_notifications
 from jobs.scheduler import Daily, Every, Timetable
+from jobs.team_sync import sync_teams
 
 
 def timetable(settings: Settings) -> Timetable:
@@ -14,6 +15,7 @@ def timetable(settings: Settings) -> Timetable:
     # fmt: off
     return (
         #     job id                 runs                        when
+        Daily("teams.sync",          sync_teams,                 at="06:00",                on="mon-sun"),
         Daily("issues.reminders",    remind_issue_owners,        at=settings.reminder_time, on="mon-fri"),
         Every("notifications.flush", send_pending_notifications, seconds=15),
     )

@@ -250,6 +250,7 @@ def test_a_job_asking_to_retry_later_is_logged_without_a_traceback(
 def test_the_timetable_reads_as_it_runs() -> None:
     rows = timetable(settings(TANDEM_REMINDER_TIME="08:45"))
     assert [row.describe() for row in rows] == [
+        "teams.sync: 06:00 on mon, tue, wed, thu, fri, sat, sun (each workspace's time)",
         "issues.reminders: 08:45 on mon, tue, wed, thu, fri (each workspace's time)",
         "notifications.flush: every 15 s",
     ]
