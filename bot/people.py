@@ -138,45 +138,15 @@ class People:
             raise NotAllowed("Only Tandem's admins map teams to user groups or channels.")
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            source = session.scalars(
-                select(TeamSource).where(
-                    TeamSource.workspace_id == workspace.id,
-                    TeamSource.kind == kind.value,
-                    TeamSource.slack_id == slack_id,
-                )
-            ).one_or_none()
-            if source is None:
-                session.add(
-                    TeamSource(
-                        workspace_id=workspace.id,
-                        team=team.value,
-                        kind=kind.value,
-                        slack_id=slack_id,
-                        mapped_by=actor.user_id,
-                    )
-                )
-            else:
-                source.team, source.mapped_by = team.value, actor.user_id
+            _map(session, workspace.id, team, kind, slack_id, actor.user_id)
 
     def unmap_source(self, key: WorkspaceKey, actor: Actor, kind: TeamSourceKind, slack_id: str) -> None:
+        """An admin says a user group or channel no longer makes up a team; its people are forgotten."""
         if not actor.is_admin:
             raise NotAllowed("Only Tandem's admins change team mappings.")
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            session.execute(
-                delete(TeamSource).where(
-                    TeamSource.workspace_id == workspace.id,
-                    TeamSource.kind == kind.value,
-                    TeamSource.slack_id == slack_id,
-                )
-            )
-            session.execute(
-                delete(Person).where(
-                    Person.workspace_id == workspace.id,
-                    Person.source == kind.value,
-                    Person.source_id == slack_id,
-                )
-            )
+            _unmap(session, workspace.id, kind, slack_id)
 
     def apply_setup(
         self,
@@ -193,34 +163,14 @@ class People:
         now = self._clock()
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            mapped = {
-                (TeamSourceKind(row.kind), row.slack_id): row
-                for row in session.scalars(select(TeamSource).where(TeamSource.workspace_id == workspace.id))
-            }
-            for (kind, slack_id), row in mapped.items():
-                if (kind, slack_id) not in sources:
-                    session.delete(row)
-                    session.execute(
-                        delete(Person).where(
-                            Person.workspace_id == workspace.id,
-                            Person.source == kind.value,
-                            Person.source_id == slack_id,
-                        )
-                    )
+            mapped = session.execute(
+                select(TeamSource.kind, TeamSource.slack_id).where(TeamSource.workspace_id == workspace.id)
+            ).all()
+            for kind, slack_id in mapped:
+                if (TeamSourceKind(kind), slack_id) not in sources:
+                    _unmap(session, workspace.id, TeamSourceKind(kind), slack_id)
             for (kind, slack_id), team in sources.items():
-                existing = mapped.get((kind, slack_id))
-                if existing is None:
-                    session.add(
-                        TeamSource(
-                            workspace_id=workspace.id,
-                            team=team.value,
-                            kind=kind.value,
-                            slack_id=slack_id,
-                            mapped_by=actor.user_id,
-                        )
-                    )
-                elif existing.team != team.value:
-                    existing.team, existing.mapped_by = team.value, actor.user_id
+                _map(session, workspace.id, team, kind, slack_id, actor.user_id)
             wanted = {user_id: team for team, user_ids in placed.items() for user_id in user_ids}
             session.execute(
                 delete(Person).where(
@@ -306,3 +256,38 @@ class People:
         if person.source == _SET_BY_ADMIN and source != _SET_BY_ADMIN:
             return  # an admin's placement stands until an admin changes it
         person.team, person.source, person.source_id, person.updated_at = team.value, source, source_id, now
+
+
+def _map(
+    session: Session, workspace_id: int, team: Team, kind: TeamSourceKind, slack_id: str, by: str
+) -> None:
+    source = session.scalars(
+        select(TeamSource).where(
+            TeamSource.workspace_id == workspace_id,
+            TeamSource.kind == kind.value,
+            TeamSource.slack_id == slack_id,
+        )
+    ).one_or_none()
+    if source is None:
+        session.add(
+            TeamSource(
+                workspace_id=workspace_id, team=team.value, kind=kind.value, slack_id=slack_id, mapped_by=by
+            )
+        )
+    elif source.team != team.value:
+        source.team, source.mapped_by = team.value, by
+
+
+def _unmap(session: Session, workspace_id: int, kind: TeamSourceKind, slack_id: str) -> None:
+    session.execute(
+        delete(TeamSource).where(
+            TeamSource.workspace_id == workspace_id,
+            TeamSource.kind == kind.value,
+            TeamSource.slack_id == slack_id,
+        )
+    )
+    session.execute(
+        delete(Person).where(
+            Person.workspace_id == workspace_id, Person.source == kind.value, Person.source_id == slack_id
+        )
+    )

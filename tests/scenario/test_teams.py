@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 
 from bot.blocks import teams as team_blocks
 from bot.people import Actor, Membership, Team, TeamSourceKind
+from bot.slack.team_sync import SourceSync, sync_mapped_teams
 from bot.workspaces import WorkspaceKey
-from handlers.teams import SourceSync, sync_mapped_teams
 from tests.contract.checks import check_view
 from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, TEAM, Tandem
 
