@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tests.scenario.conftest import ANA, BEN, TRACKER, Tandem
+from bot.people import Actor, Team
+from bot.workspaces import WorkspaceKey
+from tests.scenario.conftest import ANA, BEN, TEAM, TRACKER, Tandem
 
 FILLED = {
     "issues.form.title": {"value": "Webinar leads lack phone numbers"},
@@ -121,3 +123,103 @@ def test_the_messages_tab_publishes_nothing(tandem: Tandem) -> None:
     tandem.send(tandem.requests.event({"type": "app_home_opened", "user": BEN, "tab": "home"}))
     tandem.slack.wait_for("views.publish")
     assert len(tandem.slack.calls_to("views.publish")) == 1
+
+
+# Raising from a message
+
+
+def raise_from_message(tandem: Tandem, message: dict[str, Any], by: str = BEN) -> dict[str, Any]:
+    """Use the message shortcut on `message` in #sales; the form it opens."""
+    shortcut = tandem.requests.message_shortcut("issues.raise_from_message", message, "C0SALES", user_id=by)
+    answer = tandem.send(shortcut)
+    assert (answer.status, answer.body) == (200, b"")
+    [opened] = tandem.slack.wait_for("views.open")
+    assert opened.ok
+    view: dict[str, Any] = opened.response["view"]
+    return view
+
+
+def test_a_message_is_raised_with_its_text_a_link_and_a_reply_in_its_thread(tandem: Tandem) -> None:
+    message = tandem.slack.post_user_message(
+        "C0SALES", ANA, f"Leads from the webinar have no phone numbers\nAsk <@{BEN}> for the list"
+    )
+
+    view = raise_from_message(tandem, message, by=BEN)
+
+    [title, details] = [b["element"].get("initial_value") for b in view["blocks"][:2]]
+    assert title == "Leads from the webinar have no phone numbers"
+    assert details == "Leads from the webinar have no phone numbers\nAsk @ben for the list"
+    [permalink] = tandem.slack.calls_to("chat.getPermalink")
+    assert (permalink.args["channel"], permalink.args["message_ts"]) == ("C0SALES", message["ts"])
+
+    tandem.send(tandem.requests.view_submission(view, {}, user_id=BEN))
+
+    [confirmation] = tandem.slack.wait_for("response_url")
+    [issue] = tandem.issues()
+    assert (issue.title, issue.raised_by) == ("Leads from the webinar have no phone numbers", BEN)
+    assert issue.source_permalink == permalink.response["permalink"]
+    [card] = tandem.slack.messages(TRACKER)
+    assert f"<{issue.source_permalink}|from a message>" in str(card["blocks"])
+    [note] = tandem.slack.replies("C0SALES", message["ts"])
+    assert note["text"] == (
+        f":ticket: <@{BEN}> raised this as shared issue "
+        f"<{issue.card_permalink}|#1 Leads from the webinar have no phone numbers>."
+    )
+    assert confirmation.args["response_type"] == "ephemeral"
+    assert confirmation.args["text"].startswith(":white_check_mark: #1 Leads from the webinar")
+
+
+def test_a_long_first_line_is_cut_to_the_title_limit(tandem: Tandem) -> None:
+    message = tandem.slack.post_user_message("C0SALES", ANA, "Pricing " * 40)
+
+    view = raise_from_message(tandem, message)
+
+    title = view["blocks"][0]["element"]["initial_value"]
+    assert len(title) == 120
+    assert title.endswith("…")
+
+
+def test_a_message_raised_twice_by_a_double_submit_replies_once(tandem: Tandem) -> None:
+    message = tandem.slack.post_user_message("C0SALES", ANA, "Competitor dropped prices")
+    view = raise_from_message(tandem, message)
+    submit = tandem.requests.view_submission(view, {}, user_id=BEN)
+
+    tandem.send(submit)
+    tandem.slack.wait_for("response_url")
+    tandem.send(submit)
+    tandem.slack.wait_for("response_url", count=2)
+
+    assert len(tandem.issues()) == 1
+    assert len(tandem.slack.replies("C0SALES", message["ts"])) == 1
+
+
+def test_a_message_where_tandem_is_not_is_raised_and_the_raiser_told_why_no_reply(tandem: Tandem) -> None:
+    # A direct message between two people: Tandem can neither link to it nor reply there.
+    message = {"type": "message", "user": ANA, "text": "Case study is out of date", "ts": "1795512000.000100"}
+    shortcut = tandem.requests.message_shortcut("issues.raise_from_message", message, "D0ANABEN", user_id=BEN)
+    tandem.send(shortcut)
+    [opened] = tandem.slack.wait_for("views.open")
+
+    tandem.send(tandem.requests.view_submission(opened.response["view"], {}, user_id=BEN))
+
+    [confirmation] = tandem.slack.wait_for("response_url")
+    [issue] = tandem.issues()
+    assert (issue.title, issue.source_permalink, issue.card_ts is not None) == (
+        "Case study is out of date",
+        None,
+        True,
+    )
+    assert confirmation.args["text"].endswith("\nI couldn't reply under the message.")
+
+
+def test_the_raisers_team_is_recorded(tandem: Tandem) -> None:
+    tandem.services.people.set_team(
+        WorkspaceKey(TEAM), Actor("U0ADMIN", is_admin=True), [BEN], Team.MARKETING
+    )
+    view = open_form_by_command(tandem)
+
+    tandem.send(tandem.requests.view_submission(view, FILLED, user_id=BEN))
+
+    [card] = tandem.slack.wait_for("chat.postMessage")
+    assert tandem.issues()[0].raised_by_team == "marketing"
+    assert f"*Raised by*\n<@{BEN}> · Marketing" in [f["text"] for f in card.args["blocks"][1]["fields"]]
