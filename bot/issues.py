@@ -129,6 +129,7 @@ class SharedIssue:
     closed_at: datetime | None = None
     source_permalink: str | None = None
     version: int = 1
+    comment_count: int = 0
 
     def is_overdue(self, today: date) -> bool:
         return self.status.is_open and self.due_on is not None and self.due_on < today
@@ -509,17 +510,23 @@ class Tracker:
         return self.set_status(key, number, Status.RESOLVED, actor, note)
 
     def reopen(self, key: WorkspaceKey, number: int, actor: Actor) -> Changed:
-        return self.set_status(key, number, Status.OPEN, actor)
+        """Open a resolved or won't-fix issue again; one still being worked on is left as it is."""
+        with self._database.transaction() as session:
+            row = self._locked(session, key, number)
+            self._require_right(row, actor, "reopen it")
+            if Status(row.status).is_open:
+                return Changed(_shared(row), ())
+            return self._change(session, row, actor, status=Status.OPEN.value)
 
     def set_due(self, key: WorkspaceKey, number: int, due_on: date | None, actor: Actor) -> Changed:
         """Set or clear the due date; a date in the past is refused (InvalidInput)."""
         with self._database.transaction() as session:
+            row = self._locked(session, key, number)
+            self._require_right(row, actor, "change its due date")
             workspace = self._workspaces.row_for(session, key)
             today = self._clock().astimezone(self._workspaces.timezone_of(workspace)).date()
             if due_on is not None and due_on < today:
                 raise InvalidInput({"due_on": "Pick today or a later date."})
-            row = self._locked(session, key, number)
-            self._require_right(row, actor, "change its due date")
             return self._change(session, row, actor, due_on=due_on)
 
     def set_priority(self, key: WorkspaceKey, number: int, priority: Priority, actor: Actor) -> Changed:
@@ -634,6 +641,7 @@ class Tracker:
             IssueComment(issue_id=row.id, at=now, by=by, text=text, source=source, request_key=request_key)
         )
         row.updated_at = now
+        row.comment_count += 1
         session.flush()
         return Comment(by, now, text, source)
 
@@ -700,4 +708,5 @@ def _shared(row: Issue) -> SharedIssue:
         closed_at=row.closed_at,
         source_permalink=row.source_permalink,
         version=row.version,
+        comment_count=row.comment_count,
     )

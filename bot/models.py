@@ -110,6 +110,8 @@ class Issue(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped by every change; a change made against an older version is re-read, never blind.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Kept with the issue so drawing its card never counts its comments.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     card_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
     card_permalink: Mapped[str | None] = mapped_column(String(500))

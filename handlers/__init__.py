@@ -10,7 +10,9 @@ from handlers.context import Admins
 
 
 def register_all(app: App, services: Services, admins: Admins) -> None:
+    # One App Home, published by its own listeners and again after clicks made on it.
+    home_page = home.Home(services.tracker, services.people, services.workspaces, admins)
     errors.register(app)
-    issues.register(app, services, admins)
-    home.register(app, services, admins)
-    teams.register(app, services, admins)
+    issues.register(app, services, admins, home_page)
+    home.register(app, home_page)
+    teams.register(app, services, admins, home_page)

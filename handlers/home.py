@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from bot.blocks import home as home_blocks
 from bot.issues import Board, IssueList, IssueView, Tracker
 from bot.people import People
-from bot.services import Services
 from bot.workspaces import WorkspaceKey, Workspaces
 from handlers.context import Admins, workspace_of
 
@@ -74,9 +73,8 @@ class Home:
         return IssueList(tuple(others[: home_blocks.OVERVIEW_CAP]), max(open_issues.total - by_team, 0))
 
 
-def register(app: App, services: Services, admins: Admins) -> None:
+def register(app: App, home: Home) -> None:
     """Publish App Home when it is opened, and again when someone picks a list in its filter."""
-    home = Home(services.tracker, services.people, services.workspaces, admins)
 
     def show_home(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext

@@ -38,6 +38,7 @@ from bot.people import Actor
 from bot.services import Services
 from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
+from handlers.home import Home
 
 Change = Callable[[WorkspaceKey, int, Actor], Changed]
 
@@ -58,7 +59,7 @@ _NAMES_LOOKED_UP = 5  # mentions named per message, so a pasted roll-call cannot
 _PEOPLES_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
-def register(app: App, services: Services, admins: Admins) -> None:
+def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     """Wire `/issue`, the forms, the shortcuts, the card's buttons and card threads to the tracker."""
     tracker, workspaces, people = services.tracker, services.workspaces, services.people
     export = IssueExport(services.database)
@@ -525,7 +526,8 @@ def register(app: App, services: Services, admins: Admins) -> None:
         logger: logging.Logger,
         change: Change,
     ) -> None:
-        """Make a change asked for on a card; the card always ends up showing the issue as it is."""
+        """Make a change asked for on a card (or on App Home); the card always ends up showing the
+        issue as it is, and a click on App Home is answered by publishing it again."""
         key = workspace_of(context, body)
         user_id = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id")
@@ -534,19 +536,40 @@ def register(app: App, services: Services, admins: Admins) -> None:
             logger.warning("A card action without an issue number: %r", action.get("block_id"))
             return
         actor = admins.actor(client, user_id)
+        refused: str | None = None
         try:
             changed = change(key, number, actor)
         except AlreadyTaken as taken:
-            tell(client, channel, user_id, f"{user(taken.owner_id)} already took #{number}.", logger)
+            refused = f"{user(taken.owner_id)} already took #{number}."
         except TandemError as refusal:
-            tell(client, channel, user_id, str(refusal), logger)
-        else:
-            problem = publish(client, key, changed, logger)
-            if problem:
-                tell(client, channel, user_id, problem, logger)
+            refused = str(refusal)
+        if refused is not None:
+            answer_click(client, body, context, channel, user_id, refused, logger)
+            # A menu keeps showing what was picked even when nothing changed: redraw the card as it is.
+            # The card's update comes last, always: it is the sign the click has been dealt with.
+            refresh_card(client, key, number, logger)
             return
-        # A menu keeps showing what was picked even when nothing changed: redraw the card as it is.
-        refresh_card(client, key, number, logger)
+        if _on_app_home(body):
+            done = blocks.change_note(number, changed.changes).text if changed.changed else ""
+            home.refresh(client, body, context, notice=f":white_check_mark: {done}" if done else "")
+        problem = publish(client, key, changed, logger)
+        if problem:
+            answer_click(client, body, context, channel, user_id, problem, logger)
+
+    def answer_click(
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+        channel: str | None,
+        user_id: str,
+        text: str,
+        logger: logging.Logger,
+    ) -> None:
+        """Tell the clicker something: at the top of App Home for a click there, else only to them."""
+        if _on_app_home(body):
+            home.refresh(client, body, context, notice=text)
+        else:
+            tell(client, channel, user_id, text, logger)
 
     def publish(
         client: WebClient, key: WorkspaceKey, changed: Changed, logger: logging.Logger, note: str = ""
@@ -561,13 +584,12 @@ def register(app: App, services: Services, admins: Admins) -> None:
         """Redraw the issue's card from what is stored now; a sentence for the person if it failed."""
         try:
             # Read after the change committed, so of two quick changes the later redraw shows both.
-            details = tracker.details(key, number, history_limit=1)
+            issue = tracker.issue(key, number)
         except IssueNotFound:
             return None
-        issue = details.issue
         if issue.card is None:
             return None
-        card = blocks.issue_card(issue, workspaces.settings_for(key).timezone, len(details.comments))
+        card = blocks.issue_card(issue, workspaces.settings_for(key).timezone)
         try:
             client.chat_update(channel=issue.card.channel, ts=issue.card.ts, **card.as_kwargs())
         except SlackApiError as failure:
@@ -865,3 +887,7 @@ def _is_user_id(candidate: str) -> bool:
 
 def _error_of(failure: SlackApiError) -> str:
     return str(failure.response.get("error", "")) if failure.response is not None else ""
+
+
+def _on_app_home(body: dict[str, Any]) -> bool:
+    return bool((body.get("view") or {}).get("type") == "home")

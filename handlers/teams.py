@@ -46,10 +46,9 @@ def user_groups(client: WebClient) -> tuple[list[team_blocks.UserGroup] | None, 
     return (groups or None), ""
 
 
-def register(app: App, services: Services, admins: Admins) -> None:
+def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     """Wire choosing your own team, and the admins' team setup, to the people service."""
     people = services.people
-    home = Home(services.tracker, people, services.workspaces, admins)
 
     def choose_own_team(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -155,7 +156,7 @@ def card_actions(sent: dict[str, object]) -> dict[str, dict[str, object]]:
 
 def test_an_open_unowned_card_offers_every_way_to_work_it() -> None:
     issue = an_issue(number=12, raised_by_team=Team.SALES, due_on=date(2026, 12, 1))
-    sent = blocks.issue_card(issue, ZONE, comments=3).as_kwargs()
+    sent = blocks.issue_card(replace(issue, comment_count=3), ZONE).as_kwargs()
     elements = card_actions(sent)
 
     assert list(elements) == [

@@ -410,3 +410,38 @@ def test_reminders_find_late_and_quiet_issues_and_old_unowned_ones(
         BEN.user_id: ["Late", "Quiet"]
     }
     assert [i.title for i in found.unowned] == ["Nobody's"]
+
+
+def test_reopening_leaves_an_issue_being_worked_on_as_it_is(services: Services) -> None:
+    number = raise_one(services)
+    services.tracker.set_status(ACME, number, Status.IN_PROGRESS, ANA)
+
+    reopened = services.tracker.reopen(ACME, number, ANA)
+
+    assert not reopened.changed
+    assert reopened.issue.status is Status.IN_PROGRESS
+
+
+def test_comments_are_counted_on_the_issue(services: Services) -> None:
+    number = raise_one(services)
+    for n in range(3):
+        services.tracker.comment(
+            ACME, number, BEN.user_id, f"Note {n}", source="thread", request_key=f"ts{n}"
+        )
+    services.tracker.comment(ACME, number, BEN.user_id, "Note 0", source="thread", request_key="ts0")
+    assert services.tracker.issue(ACME, number).comment_count == 3
+
+
+def test_a_note_goes_with_a_change_only(services: Services) -> None:
+    number = raise_one(services)
+    services.tracker.close(ACME, number, ANA, note="Fixed")
+    again = services.tracker.close(ACME, number, ANA, note="Fixed again?")
+
+    assert not again.changed
+    assert [c.text for c in services.tracker.details(ACME, number).comments] == ["Fixed"]
+    assert again.issue.comment_count == 1
+
+
+def test_an_unknown_issue_is_not_found_before_its_due_date_is_judged(services: Services) -> None:
+    with pytest.raises(IssueNotFound):
+        services.tracker.set_due(ACME, 404, date(2020, 1, 1), ANA)

@@ -16,7 +16,11 @@ from bot.blocks.text import WORD_JOINER, escape, mentioned_users, plain_from_sla
         ("<!here|here> now", "here now"),
         ("Tell <!subteam^S0SALES|@sales>", "Tell @sales"),
         ("See <#C0SALES|sales>", "See #sales"),
-        ("Docs at <https://example.com/p?a=1&amp;b=2|the page>", "Docs at the page"),
+        (
+            "Docs at <https://example.com/p?a=1&amp;b=2|the page>",
+            "Docs at the page (https://example.com/p?a=1&b=2)",
+        ),
+        ("Docs at <https://example.com|https://example.com>", "Docs at https://example.com"),
         ("Docs at <https://example.com>", "Docs at https://example.com"),
         ("Q&amp;A: 1 &lt; 2 &gt; 0", "Q&A: 1 < 2 > 0"),
     ],

@@ -124,9 +124,9 @@ _EMPTY_LISTS = {
 # The card
 
 
-def issue_card(issue: SharedIssue, zone: ZoneInfo, comments: int = 0) -> Message:
+def issue_card(issue: SharedIssue, zone: ZoneInfo) -> Message:
     """The card posted to the tracker channel: the issue at a glance and the buttons to work it."""
-    blocks = [*_summary(issue, zone, comments, details_limit=CARD_DETAILS_LIMIT), _card_actions(issue)]
+    blocks = [*_summary(issue, zone, details_limit=CARD_DETAILS_LIMIT), _card_actions(issue)]
     return Message(text=_card_text(issue), blocks=blocks)
 
 
@@ -138,7 +138,7 @@ def number_in(action: Mapping[str, Any]) -> int | None:
     return int(number)
 
 
-def _summary(issue: SharedIssue, zone: ZoneInfo, comments: int, *, details_limit: int) -> list[Block]:
+def _summary(issue: SharedIssue, zone: ZoneInfo, *, details_limit: int) -> list[Block]:
     team = f" · {issue.raised_by_team.label}" if issue.raised_by_team else ""
     fields = [
         f"*Status*\n{_STATUS_MARK[issue.status]} {issue.status.label}",
@@ -161,7 +161,7 @@ def _summary(issue: SharedIssue, zone: ZoneInfo, comments: int, *, details_limit
         facts.append(link(issue.source_permalink, "from a message"))
     if not issue.status.is_open and issue.closed_at:
         facts.append(f"{issue.status.label} {when(issue.closed_at, zone)}")
-    if comments:
+    if comments := issue.comment_count:
         facts.append(f":speech_balloon: {comments} comment{'s' if comments != 1 else ''}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(facts))]))
     return blocks
@@ -328,7 +328,7 @@ def _issue_lines(issues: IssueList, zone: ZoneInfo) -> list[Block]:
 def issue_details(details: IssueDetails, zone: ZoneInfo) -> Message:
     """The answer to `/issue show 12`: the card's content, details, latest comments and history."""
     issue = details.issue
-    blocks = _summary(issue, zone, len(details.comments), details_limit=3000)
+    blocks = _summary(issue, zone, details_limit=3000)
     blocks += _comments(details.comments, zone, SHOW_COMMENTS, SHOW_COMMENT_LIMIT)
     blocks += _history(issue.number, details.changes, zone, limit=10)
     if issue.card and issue.card.permalink:
@@ -351,7 +351,7 @@ def details_view(
     blocks: list[Block] = []
     if notice_text:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {notice_text}")))
-    blocks += _summary(issue, zone, len(details.comments), details_limit=3000)
+    blocks += _summary(issue, zone, details_limit=3000)
     elements: list[Any] = []
     if may_change:
         priorities = [Option(value=p.value, text=p.label) for p in Priority]

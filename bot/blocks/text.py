@@ -31,7 +31,8 @@ def plain_from_slack(text: str) -> str:
         if sigil == "!":
             special = target.split("^", 1)[0]
             return label or ("@" + special)
-        return label or target
+        # A link keeps where it points: "the page (https://example.com/p)".
+        return f"{label} ({target})" if label and label != target else target
 
     return html.unescape(_SLACK_TOKEN.sub(shown, text)).strip()
 

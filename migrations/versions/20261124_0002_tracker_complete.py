@@ -142,6 +142,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(sa.Column("comment_count", sa.Integer(), server_default="0", nullable=False))
     # Issues raised before this version were last touched when raised.
     op.execute("UPDATE issues SET updated_at = raised_at")
     with op.batch_alter_table("issues", schema=None) as batch_op:
@@ -180,6 +181,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_issues_workspace_id_raised_by_status"))
         batch_op.drop_index(batch_op.f("ix_issues_workspace_id_owner_id_status"))
         batch_op.drop_index(batch_op.f("ix_issues_workspace_id_card_channel_card_ts"))
+        batch_op.drop_column("comment_count")
         batch_op.drop_column("version")
         batch_op.drop_column("closed_at")
         batch_op.drop_column("updated_at")

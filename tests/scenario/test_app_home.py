@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import home as home_blocks
 from bot.issues import Board, Category, IssueDraft, IssueList, IssueView, Priority, SharedIssue, Status
-from bot.people import MappedSource, Membership, Team, TeamSourceKind
+from bot.people import Actor, MappedSource, Membership, Team, TeamSourceKind
 from bot.workspaces import WorkspaceKey
 from tests.conftest import FixedClock
 from tests.contract.checks import check_view
@@ -223,6 +223,25 @@ def test_take_it_on_home_makes_you_the_owner(tandem: Tandem) -> None:
     tandem.slack.wait_for("chat.update")
     [issue] = tandem.issues()
     assert issue.owner_id == BEN
+    # Home is published again at once: the issue is now Ben's, and the top says what happened.
+    [_, again] = tandem.slack.wait_for("views.publish", count=2)
+    assert f"<@{BEN}> took #1" in " ".join(texts(again.args["view"]))
+    assert "issues.card:1" not in [b.get("block_id") for b in again.args["view"]["blocks"]]
+
+
+def test_take_it_on_home_when_someone_was_quicker_says_who(tandem: Tandem) -> None:
+    tandem.command("Pricing page confuses prospects", user_id=ANA)
+    tandem.slack.wait_for("chat.getPermalink")
+    home = open_home(tandem, BEN)
+    take = next(b for b in home["blocks"] if b.get("block_id") == "issues.card:1")["accessory"]
+    tandem.services.tracker.take(KEY, 1, Actor("U0CAT"))
+
+    tandem.send(tandem.requests.block_actions([take], user_id=BEN, view=home))
+
+    [_, again] = tandem.slack.wait_for("views.publish", count=2)
+    assert "<@U0CAT> already took #1." in " ".join(texts(again.args["view"]))
+    assert tandem.issues()[0].owner_id == "U0CAT"
+    assert tandem.slack.calls_to("chat.postMessage")[-1].args["channel"] != BEN  # no DM needed
 
 
 def test_the_renderer_keeps_any_board_within_100_blocks() -> None:

@@ -94,7 +94,7 @@ def test_user_text_cannot_ping_the_channel_or_inject_links(tandem: Tandem) -> No
     [confirmation] = tandem.slack.wait_for("response_url")
 
     [issue] = tandem.issues()
-    assert issue.title == "@channel prices are *wrong* on our site per @ben"
+    assert issue.title == "@channel prices are *wrong* on our site (https://evil.example) per @ben"
     assert card.args["blocks"][0]["text"]["type"] == "plain_text"
     for sent in (card.args["text"], confirmation.args["text"]):
         assert "<!channel>" not in sent
@@ -278,8 +278,8 @@ def test_close_with_a_note_resolves_and_keeps_the_note(tandem: Tandem) -> None:
     assert issue.status == "resolved"
     assert text.startswith(":white_check_mark: You resolved #1.")
     details = tandem.services.tracker.details(KEY, 1)
-    assert [c.text for c in details.comments] == ["Fixed the pricing page"]
-    assert thread(tandem, card) == [f"<@{ANA}> resolved #1: Fixed the pricing page"]
+    assert [c.text for c in details.comments] == ["Fixed the pricing page (https://x.example)"]
+    assert thread(tandem, card) == [f"<@{ANA}> resolved #1: Fixed the pricing page (https://x.example)"]
     assert "issues.reopen" in str(card_of(tandem, 1)["blocks"])
 
 
