@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,7 +61,8 @@ class Priority(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Priority).index(self)
+        """0 for urgent up to 3 for low: lists sort ascending on it."""
+        return list(reversed(Priority)).index(self)
 
 
 class Status(StrEnum):
@@ -230,8 +231,8 @@ class Board:
 class Reminders:
     """One day's reminders for a workspace: each owner's late or quiet issues, and unowned ones."""
 
-    by_owner: dict[str, tuple[SharedIssue, ...]] = field(default_factory=dict)
-    unowned: tuple[SharedIssue, ...] = ()
+    by_owner: dict[str, IssueList] = field(default_factory=dict)
+    unowned: IssueList = field(default_factory=lambda: IssueList((), 0))
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,7 @@ class Tracker:
                 priority=draft.priority.value,
                 priority_rank=draft.priority.rank,
                 status=Status.OPEN.value,
+                is_open=True,
                 owner_id=draft.owner_id,
                 due_on=draft.due_on,
                 raised_by=raised_by,
@@ -421,7 +423,7 @@ class Tracker:
             workspace = self._workspaces.row_for(session, key)
             if today is None:
                 today = self._clock().astimezone(self._workspaces.timezone_of(workspace)).date()
-            return _page(session, _view_filter(workspace.id, view, user_id, today), limit)
+            return _page(session, _view_filter(workspace.id, view, user_id, today), limit, _order(view))
 
     def board(self, key: WorkspaceKey, user_id: str, *, limit_each: int) -> Board:
         """What App Home shows one person: theirs, raised by them, overdue, and open by team."""
@@ -430,7 +432,9 @@ class Tracker:
             today = self._clock().astimezone(self._workspaces.timezone_of(workspace)).date()
 
             def page(view: IssueView) -> IssueList:
-                return _page(session, _view_filter(workspace.id, view, user_id, today), limit_each)
+                return _page(
+                    session, _view_filter(workspace.id, view, user_id, today), limit_each, _order(view)
+                )
 
             return Board(
                 mine=page(IssueView.MINE),
@@ -440,34 +444,53 @@ class Tracker:
             )
 
     def reminders(
-        self, key: WorkspaceKey, *, today: date, quiet_since: datetime, unowned_since: datetime
+        self,
+        key: WorkspaceKey,
+        *,
+        today: date,
+        quiet_since: datetime,
+        unowned_since: datetime,
+        per_person: int = 25,
     ) -> Reminders:
-        """Open issues whose owners should hear about them: past due, or untouched since `quiet_since`;
-        and open issues nobody owns, raised before `unowned_since`."""
+        """Open issues whose owners should hear about them (past due, or untouched since
+        `quiet_since`), and open issues nobody owns raised before `unowned_since`; at most
+        `per_person` of each owner's (most urgent, then oldest, first), with how many in all."""
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            is_open = (Issue.workspace_id == workspace.id) & Issue.status.in_(OPEN_STATUSES)
-            late_or_quiet = session.scalars(
-                select(Issue)
+            open_here = (Issue.workspace_id == workspace.id) & (Issue.is_open == true())
+            urgency = (Issue.priority_rank, Issue.raised_at, Issue.number)
+            # Ranked in the database, so only a page of each owner's issues is ever read out.
+            ranked = (
+                select(
+                    Issue.id,
+                    func.row_number().over(partition_by=Issue.owner_id, order_by=urgency).label("place"),
+                    func.count().over(partition_by=Issue.owner_id).label("total"),
+                )
                 .where(
-                    is_open,
+                    open_here,
                     Issue.owner_id.is_not(None),
                     or_(Issue.due_on < today, Issue.updated_at < quiet_since),
                 )
-                .order_by(Issue.owner_id, Issue.priority_rank.desc(), Issue.raised_at)
+                .subquery()
+            )
+            rows = session.execute(
+                select(Issue, ranked.c.total)
+                .join(ranked, ranked.c.id == Issue.id)
+                .where(ranked.c.place <= per_person)
+                .order_by(Issue.owner_id, *urgency)
             ).all()
-            by_owner: dict[str, list[SharedIssue]] = defaultdict(list)
-            for row in late_or_quiet:
+            pages: dict[str, list[SharedIssue]] = defaultdict(list)
+            totals: dict[str, int] = {}
+            for row, total in rows:
                 assert row.owner_id is not None
-                by_owner[row.owner_id].append(_shared(row))
-            unowned = session.scalars(
-                select(Issue)
-                .where(is_open, Issue.owner_id.is_(None), Issue.raised_at < unowned_since)
-                .order_by(Issue.priority_rank.desc(), Issue.raised_at)
-            ).all()
+                pages[row.owner_id].append(_shared(row))
+                totals[row.owner_id] = total
+            unowned = _page(
+                session, open_here & Issue.owner_id.is_(None) & (Issue.raised_at < unowned_since), per_person
+            )
             return Reminders(
-                by_owner={owner: tuple(issues) for owner, issues in by_owner.items()},
-                unowned=tuple(_shared(row) for row in unowned),
+                by_owner={owner: IssueList(tuple(page), totals[owner]) for owner, page in pages.items()},
+                unowned=unowned,
             )
 
     # Working an issue
@@ -607,7 +630,8 @@ class Tracker:
         row.version += 1
         row.updated_at = now
         if "status" in values:
-            row.closed_at = None if Status(row.status).is_open else now
+            row.is_open = Status(row.status).is_open
+            row.closed_at = None if row.is_open else now
         for change in changes:
             session.add(
                 IssueChange(
@@ -648,7 +672,7 @@ class Tracker:
 
 def _view_filter(workspace_id: int, view: IssueView, user_id: str, today: date) -> ColumnElement[bool]:
     mine = Issue.workspace_id == workspace_id
-    is_open = Issue.status.in_(OPEN_STATUSES)
+    is_open = Issue.is_open == true()
     match view:
         case IssueView.OPEN:
             return mine & is_open
@@ -664,14 +688,24 @@ def _view_filter(workspace_id: int, view: IssueView, user_id: str, today: date) 
             return mine
 
 
-def _page(session: Session, where: ColumnElement[bool], limit: int) -> IssueList:
+_Order = tuple[ColumnElement[Any], ...]
+_BY_URGENCY: _Order = (Issue.priority_rank.asc(), Issue.raised_at.asc(), Issue.number.asc())
+# Longest overdue first: the order an overdue list is read in, and the one its index holds.
+_BY_LATENESS: _Order = (Issue.due_on.asc(), *_BY_URGENCY)
+
+
+def _order(view: IssueView) -> _Order:
+    return _BY_LATENESS if view is IssueView.OVERDUE else _BY_URGENCY
+
+
+def _page(
+    session: Session,
+    where: ColumnElement[bool],
+    limit: int,
+    order: _Order = _BY_URGENCY,
+) -> IssueList:
     total = session.scalar(select(func.count()).select_from(Issue).where(where)) or 0
-    rows = session.scalars(
-        select(Issue)
-        .where(where)
-        .order_by(Issue.priority_rank.desc(), Issue.raised_at, Issue.number)
-        .limit(limit)
-    ).all()
+    rows = session.scalars(select(Issue).where(where).order_by(*order).limit(limit)).all()
     return IssueList(shown=tuple(_shared(row) for row in rows), total=total)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,11 +79,14 @@ class Issue(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         UniqueConstraint("workspace_id", "request_key"),
-        Index(None, "workspace_id", "status", "priority_rank", "raised_at"),
-        Index(None, "workspace_id", "owner_id", "status"),
-        Index(None, "workspace_id", "raised_by", "status"),
-        Index(None, "workspace_id", "status", "due_on"),
-        Index(None, "workspace_id", "raised_by_team", "status"),
+        # Every list is "most urgent, then oldest, first": each index ends in that order, after
+        # equalities only, so a page is read straight off the index with no sort, at any size.
+        Index(None, "workspace_id", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "is_open", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "owner_id", "is_open", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "raised_by", "is_open", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "raised_by_team", "is_open", "priority_rank", "raised_at"),
+        Index(None, "workspace_id", "is_open", "due_on"),
         Index(None, "workspace_id", "card_channel", "card_ts"),
     )
 
@@ -92,9 +97,11 @@ class Issue(Base):
     details: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(16))
-    # Stored beside `priority` so "most urgent first" is an index scan, not a CASE expression.
+    # Stored beside `priority`, 0 for the most urgent, so "most urgent first" is an ascending index scan.
     priority_rank: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
+    # Kept with `status`: lists of open issues need an equality to read their index in order.
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     owner_id: Mapped[str | None] = mapped_column(String(32))
     due_on: Mapped[date | None] = mapped_column(Date)
     raised_by: Mapped[str] = mapped_column(String(32))

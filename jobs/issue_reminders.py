@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.reminders import reminder
-from bot.issues import SharedIssue
+from bot.blocks.reminders import ALONE_LIMIT, reminder
+from bot.issues import IssueList
 from jobs.scheduler import Due, JobContext, RetryLater, is_transient
 
 log = logging.getLogger("tandem.jobs.issue_reminders")
 
 UNOWNED_FOR = timedelta(days=1)
+NOTHING = IssueList((), 0)
 
 
 def remind_issue_owners(context: JobContext, due: Due) -> str:
@@ -27,19 +28,20 @@ def remind_issue_owners(context: JobContext, due: Due) -> str:
         today=occurrence.local_date,
         quiet_since=occurrence.due_at - timedelta(days=settings.stale_after_days),
         unowned_since=occurrence.due_at - UNOWNED_FOR,
+        per_person=ALONE_LIMIT,
     )
     # Admins are those configured: asking Slack who administers the workspace means paging users.list.
-    admins = set(settings.admins) if reminders.unowned else set()
-    if reminders.unowned and not admins:
+    admins = set(settings.admins) if reminders.unowned.total else set()
+    if reminders.unowned.total and not admins:
         log.info(
             "%d issues have no owner in workspace %s; set TANDEM_ADMINS to have someone reminded",
-            len(reminders.unowned),
+            reminders.unowned.total,
             key.team_id,
         )
     sent, refused, again = 0, 0, []
     for person in sorted(set(reminders.by_owner) | admins):
-        mine = reminders.by_owner.get(person, ())
-        unowned = reminders.unowned if person in admins else ()
+        mine = reminders.by_owner.get(person, NOTHING)
+        unowned = reminders.unowned if person in admins else NOTHING
         match _send_once(context, due, person, mine, unowned):
             case "sent":
                 sent += 1
@@ -56,8 +58,8 @@ def _send_once(
     context: JobContext,
     due: Due,
     person: str,
-    mine: tuple[SharedIssue, ...],
-    unowned: tuple[SharedIssue, ...],
+    mine: IssueList,
+    unowned: IssueList,
 ) -> str:
     """Send one person's reminder unless a runner already has: "sent", "skipped", "refused" or "again"."""
     ledger, runner, key = context.ledger, context.runner, due.workspace.key

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks.notifications import news
 from bot.blocks.reminders import reminder
-from bot.issues import Card, Priority, SharedIssue, Status
+from bot.issues import Card, IssueList, Priority, SharedIssue, Status
 from bot.notifications import Notice
 from tests.test_blocks_issues import an_issue
 
@@ -47,7 +47,7 @@ def test_an_owners_reminder_says_why_each_issue_is_listed() -> None:
     overdue = late(7, card=Card("C0TRACKER", "1764000000.000100", LINK))
     quiet = late(9, due_on=None, priority=Priority.URGENT, status=Status.BLOCKED)
 
-    sent = reminder([overdue, quiet], [], today=TODAY, zone=ZONE).as_kwargs()
+    sent = reminder(page(overdue, quiet), page(), today=TODAY, zone=ZONE).as_kwargs()
 
     assert sent["text"] == "Tandem: 2 of your issues need a look."
     assert texts(sent["blocks"]) == [
@@ -63,11 +63,22 @@ def test_an_owners_reminder_says_why_each_issue_is_listed() -> None:
 
 def test_a_title_cannot_ping_or_link() -> None:
     sneaky = late(3, title="<!here> see <https://evil.example|this> & more @channel")
-    [_, _, title, *_] = texts(reminder([sneaky], [], today=TODAY, zone=ZONE).as_kwargs()["blocks"])
+    [_, _, title, *_] = texts(reminder(page(sneaky), page(), today=TODAY, zone=ZONE).as_kwargs()["blocks"])
     assert "<!here>" not in title
     assert "<https://evil" not in title
     assert "&amp; more" in title
     assert "@\u2060channel" in title
+
+
+def test_the_count_is_of_all_issues_not_only_those_read() -> None:
+    # The job reads a page of each person's issues; the message counts every one of them.
+    message = reminder(IssueList((late(1), late(2)), 230), page(), today=TODAY, zone=ZONE)
+    assert message.text == "Tandem: 230 of your issues need a look."
+    assert "+228 more" in texts(message.as_kwargs()["blocks"])
+
+
+def page(*issues: SharedIssue) -> IssueList:
+    return IssueList(tuple(issues), len(issues))
 
 
 @pytest.mark.parametrize(("mine", "unowned"), [(40, 0), (0, 40), (40, 40), (15, 6), (16, 7), (1, 30)])
@@ -75,7 +86,7 @@ def test_any_number_of_issues_fits_in_one_message_with_the_rest_counted(mine: in
     own = [late(n) for n in range(1, mine + 1)]
     nobodys = [an_issue(100 + n) for n in range(unowned)]
 
-    message = reminder(own, nobodys, today=TODAY, zone=ZONE)
+    message = reminder(page(*own), page(*nobodys), today=TODAY, zone=ZONE)
     sent = message.as_kwargs()  # validates every block against slack_sdk's limits
 
     assert len(sent["blocks"]) <= 50
@@ -88,7 +99,7 @@ def test_any_number_of_issues_fits_in_one_message_with_the_rest_counted(mine: in
 
 def test_a_reminder_needs_something_to_say() -> None:
     with pytest.raises(ValueError, match="something to remind"):
-        reminder([], [], today=TODAY, zone=ZONE)
+        reminder(page(), page(), today=TODAY, zone=ZONE)
 
 
 def notice(kind: str, number: int, **facts: object) -> Notice:

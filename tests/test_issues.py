@@ -406,10 +406,32 @@ def test_reminders_find_late_and_quiet_issues_and_old_unowned_ones(
         unowned_since=clock.now - timedelta(days=1),
     )
 
-    assert {owner: [i.title for i in issues] for owner, issues in found.by_owner.items()} == {
+    assert {owner: [i.title for i in issues.shown] for owner, issues in found.by_owner.items()} == {
         BEN.user_id: ["Late", "Quiet"]
     }
-    assert [i.title for i in found.unowned] == ["Nobody's"]
+    assert [i.title for i in found.unowned.shown] == ["Nobody's"]
+
+
+def test_reminders_read_a_page_of_each_owners_issues_and_count_them_all(
+    services: Services, clock: FixedClock
+) -> None:
+    for n in range(5):
+        number = raise_one(services, f"Ben's {n}", priority=Priority.URGENT if n == 3 else Priority.NORMAL)
+        services.tracker.assign(ACME, number, BEN.user_id, ANA)
+    for n in range(3):
+        number = raise_one(services, f"Cat's {n}")
+        services.tracker.assign(ACME, number, CAT.user_id, ANA)
+    clock.now += timedelta(days=10)
+
+    found = services.tracker.reminders(
+        ACME, today=clock.now.date(), quiet_since=clock.now, unowned_since=clock.now, per_person=2
+    )
+
+    assert {owner: (len(page.shown), page.total) for owner, page in found.by_owner.items()} == {
+        BEN.user_id: (2, 5),
+        CAT.user_id: (2, 3),
+    }
+    assert [i.title for i in found.by_owner[BEN.user_id].shown] == ["Ben's 3", "Ben's 0"]
 
 
 def test_reopening_leaves_an_issue_being_worked_on_as_it_is(services: Services) -> None:

@@ -3,7 +3,7 @@ nobody owns yet; each linked to its card, cut with "+N more" inside Slack's 50 b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.text import Message, day, escape, link, user, when
-from bot.issues import SharedIssue
+from bot.issues import IssueList, SharedIssue
 
 MESSAGE_BLOCKS = 50
 # Two blocks an issue. Both lists: header, two titles, divider, two "+N more" and footer around 15
@@ -31,28 +31,30 @@ _Why = Callable[[SharedIssue], list[str]]
 
 
 def reminder(
-    mine: Sequence[SharedIssue],
-    unowned: Sequence[SharedIssue],
+    mine: IssueList,
+    unowned: IssueList,
     *,
     today: date,
     zone: ZoneInfo,
 ) -> Message:
     """One person's reminder: `mine` (late or quiet issues they own) and `unowned` (for admins)."""
-    if not mine and not unowned:
+    if not mine.total and not unowned.total:
         raise ValueError("a reminder needs something to remind of")
-    both = bool(mine) and bool(unowned)
+    both = bool(mine.total) and bool(unowned.total)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Issues waiting on you" if mine else "Issues without an owner"))
+        HeaderBlock(
+            text=PlainTextObject(text="Issues waiting on you" if mine.total else "Issues without an owner")
+        )
     ]
-    if mine:
-        title = f"*{_count(len(mine), 'of your issues needs', 'of your issues need')} a look* "
+    if mine.total:
+        title = f"*{_count(mine.total, 'of your issues needs', 'of your issues need')} a look* "
         title += "(past due, or no update for a while)"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
         blocks += _listing(mine, MINE_LIMIT if both else ALONE_LIMIT, lambda i: _why_mine(i, today, zone))
     if both:
         blocks.append(DividerBlock())
-    if unowned:
-        title = f"*{_count(len(unowned), 'shared issue has', 'shared issues have')} no owner* "
+    if unowned.total:
+        title = f"*{_count(unowned.total, 'shared issue has', 'shared issues have')} no owner* "
         title += "(you are one of Tandem's admins)"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=title)))
         blocks += _listing(unowned, UNOWNED_LIMIT if both else ALONE_LIMIT, lambda i: _why_unowned(i, zone))
@@ -63,22 +65,23 @@ def reminder(
     )
     assert len(blocks) <= MESSAGE_BLOCKS
     parts = []
-    if mine:
-        parts.append(f"{_count(len(mine), 'of your issues needs', 'of your issues need')} a look")
-    if unowned:
-        parts.append(f"{_count(len(unowned), 'shared issue has', 'shared issues have')} no owner")
+    if mine.total:
+        parts.append(f"{_count(mine.total, 'of your issues needs', 'of your issues need')} a look")
+    if unowned.total:
+        parts.append(f"{_count(unowned.total, 'shared issue has', 'shared issues have')} no owner")
     return Message(text="Tandem: " + "; ".join(parts) + ".", blocks=blocks)
 
 
-def _listing(issues: Sequence[SharedIssue], limit: int, why: _Why) -> list[Block]:
+def _listing(issues: IssueList, limit: int, why: _Why) -> list[Block]:
     blocks: list[Block] = []
-    for issue in issues[:limit]:
+    shown = issues.shown[:limit]
+    for issue in shown:
         blocks += [
             SectionBlock(text=MarkdownTextObject(text=_reference(issue))),
             ContextBlock(elements=[MarkdownTextObject(text=" · ".join(why(issue)))]),
         ]
-    if len(issues) > limit:
-        more = f"+{len(issues) - limit} more"
+    if issues.total > len(shown):
+        more = f"+{issues.total - len(shown)} more"
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     return blocks
 

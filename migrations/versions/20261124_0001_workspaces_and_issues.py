@@ -60,15 +60,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_issues_workspace_id_status_priority_rank_raised_at"),
-            ["workspace_id", "status", "priority_rank", "raised_at"],
+            batch_op.f("ix_issues_workspace_id_priority_rank_raised_at"),
+            ["workspace_id", "priority_rank", "raised_at"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_status_priority_rank_raised_at"))
+        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_priority_rank_raised_at"))
 
     op.drop_table("issues")
     op.drop_table("workspaces")

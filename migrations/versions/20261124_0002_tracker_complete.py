@@ -143,7 +143,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(sa.Column("comment_count", sa.Integer(), server_default="0", nullable=False))
-    # Issues raised before this version were last touched when raised.
+        batch_op.add_column(sa.Column("is_open", sa.Boolean(), server_default=sa.true(), nullable=False))
+    # Issues raised before this version were last touched when raised, and every one was open.
     op.execute("UPDATE issues SET updated_at = raised_at")
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
@@ -153,34 +154,43 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_issues_workspace_id_owner_id_status"),
-            ["workspace_id", "owner_id", "status"],
+            batch_op.f("ix_issues_workspace_id_is_open_priority_rank_raised_at"),
+            ["workspace_id", "is_open", "priority_rank", "raised_at"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_issues_workspace_id_raised_by_status"),
-            ["workspace_id", "raised_by", "status"],
+            batch_op.f("ix_issues_workspace_id_owner_id_is_open_priority_rank_raised_at"),
+            ["workspace_id", "owner_id", "is_open", "priority_rank", "raised_at"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_issues_workspace_id_raised_by_team_status"),
-            ["workspace_id", "raised_by_team", "status"],
+            batch_op.f("ix_issues_workspace_id_raised_by_is_open_priority_rank_raised_at"),
+            ["workspace_id", "raised_by", "is_open", "priority_rank", "raised_at"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_issues_workspace_id_status_due_on"),
-            ["workspace_id", "status", "due_on"],
+            batch_op.f("ix_issues_workspace_id_raised_by_team_is_open_priority_rank_raised_at"),
+            ["workspace_id", "raised_by_team", "is_open", "priority_rank", "raised_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_issues_workspace_id_is_open_due_on"),
+            ["workspace_id", "is_open", "due_on"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_status_due_on"))
-        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_raised_by_team_status"))
-        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_raised_by_status"))
-        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_owner_id_status"))
+        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_is_open_due_on"))
+        batch_op.drop_index(
+            batch_op.f("ix_issues_workspace_id_raised_by_team_is_open_priority_rank_raised_at")
+        )
+        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_raised_by_is_open_priority_rank_raised_at"))
+        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_owner_id_is_open_priority_rank_raised_at"))
+        batch_op.drop_index(batch_op.f("ix_issues_workspace_id_is_open_priority_rank_raised_at"))
         batch_op.drop_index(batch_op.f("ix_issues_workspace_id_card_channel_card_ts"))
+        batch_op.drop_column("is_open")
         batch_op.drop_column("comment_count")
         batch_op.drop_column("version")
         batch_op.drop_column("closed_at")
