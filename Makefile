@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.tracker
 
 # Regenerates the JSON Schemas from Slack's own TypeScript definitions (needs Node.js and npm).
 contracts:
