@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -51,6 +53,7 @@ class HttpServer:
         )
         assert isinstance(server, BaseWSGIServer)  # one host and port, so one socket
         self._server = server
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -58,16 +61,30 @@ class HttpServer:
 
     def serve_forever(self) -> None:
         """Serve until `shutdown()` or Ctrl-C."""
+        server: Any = self._server
         try:
-            self._server.run()
+            # One poll at a time, so a stop is seen even when the wake-up pipe cannot be written.
+            while server._map and not self._stopping.is_set():
+                server.asyncore.loop(
+                    timeout=server.adj.asyncore_loop_timeout,
+                    map=server._map,
+                    use_poll=server.adj.asyncore_use_poll,
+                    count=1,
+                )
         finally:
-            self._server.task_dispatcher.shutdown()
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+            server.task_dispatcher.shutdown()
 
     def shutdown(self) -> None:
-        # Dispatchers belong to the loop's thread: close them all there, which ends the loop.
-        # The trigger runs the closing in that thread (and closes itself last).
+        """Stop serving: at once through waitress's wake-up pipe, else within a poll's timeout."""
+        self._stopping.set()
+        server: Any = self._server
+
+        # Dispatchers belong to the loop's thread: close them there, which ends the loop at once.
         def close_everything() -> None:
-            for dispatcher in list(self._server._map.values()):  # type: ignore[attr-defined]
+            for dispatcher in list(server._map.values()):
                 dispatcher.close()
 
-        self._server.trigger.pull_trigger(close_everything)  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):  # the pipe is gone: the loop sees the flag instead
+            server.trigger.pull_trigger(close_everything)
