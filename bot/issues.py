@@ -225,6 +225,8 @@ class Board:
     raised: IssueList
     overdue: IssueList
     by_team: dict[Team, IssueList]
+    # Open issues raised by people on no team, or on "other".
+    others: IssueList
 
 
 @dataclass(frozen=True)
@@ -441,6 +443,13 @@ class Tracker:
                 raised=page(IssueView.RAISED),
                 overdue=page(IssueView.OVERDUE),
                 by_team={Team.SALES: page(IssueView.SALES), Team.MARKETING: page(IssueView.MARKETING)},
+                others=_page(
+                    session,
+                    (Issue.workspace_id == workspace.id)
+                    & (Issue.is_open == true())
+                    & or_(Issue.raised_by_team.is_(None), Issue.raised_by_team == Team.OTHER.value),
+                    limit_each,
+                ),
             )
 
     def reminders(

@@ -8,14 +8,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import home as home_blocks
-from bot.issues import Board, IssueList, IssueView, Tracker
+from bot.issues import IssueView, Tracker
 from bot.people import People
 from bot.workspaces import WorkspaceKey, Workspaces
 from handlers.context import Admins, workspace_of
 
 # Open issues looked through for those raised by people on Other or on no team (the board
 # counts them exactly; this many is plenty to fill their few lines).
-OTHERS_SCAN = 50
 
 
 class Home:
@@ -41,7 +40,7 @@ class Home:
         shown: home_blocks.Overview | home_blocks.Listing
         if view is None:
             board = self._tracker.board(key, user_id, limit_each=home_blocks.OVERVIEW_CAP)
-            shown = home_blocks.Overview(board, self._others(key, user_id, board))
+            shown = home_blocks.Overview(board)
         else:
             issues = self._tracker.list_issues(key, view, user_id=user_id, limit=home_blocks.LIST_CAP)
             shown = home_blocks.Listing(view, issues)
@@ -65,12 +64,6 @@ class Home:
         """
         view = home_blocks.view_of(body.get("view"))
         self.publish(client, workspace_of(context, body), body["user"]["id"], view=view, notice=notice)
-
-    def _others(self, key: WorkspaceKey, user_id: str, board: Board) -> IssueList:
-        open_issues = self._tracker.list_issues(key, IssueView.OPEN, user_id=user_id, limit=OTHERS_SCAN)
-        by_team = sum(issues.total for issues in board.by_team.values())
-        others = [issue for issue in open_issues.shown if issue.raised_by_team not in board.by_team]
-        return IssueList(tuple(others[: home_blocks.OVERVIEW_CAP]), max(open_issues.total - by_team, 0))
 
 
 def register(app: App, home: Home) -> None:

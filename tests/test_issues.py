@@ -382,6 +382,8 @@ def test_lists_by_view(services: Services, clock: FixedClock) -> None:
     board = tracker.board(ACME, BEN.user_id, limit_each=5)
     assert [i.title for i in board.mine.shown] == ["Mine and late"]
     assert board.by_team[Team.SALES].total == 1
+    # Raised by people on no team (here, the first issue's raiser): their own list, not a remainder.
+    assert [i.title for i in board.others.shown] == ["Mine and late"]
 
 
 def test_reminders_find_late_and_quiet_issues_and_old_unowned_ones(

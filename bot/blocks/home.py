@@ -73,10 +73,9 @@ _EMPTY = {
 
 @dataclass(frozen=True)
 class Overview:
-    """The board, plus open issues raised by people on Other or on no team yet."""
+    """The board: each of its lists, capped."""
 
     board: Board
-    others: IssueList
 
 
 @dataclass(frozen=True)
@@ -150,9 +149,9 @@ def home(page: HomePage, zone: ZoneInfo) -> View:
             blocks += _section(
                 _OVERVIEW_TITLES[view], issues, zone, offered, empty=_EMPTY[view], more_in=view
             )
-        if page.shown.others.total:
+        if page.shown.board.others.total:
             blocks += _section(
-                "Raised by others", page.shown.others, zone, offered, empty="", more_in=IssueView.OPEN
+                "Raised by others", page.shown.board.others, zone, offered, empty="", more_in=IssueView.OPEN
             )
     return View(
         type="home",

@@ -246,14 +246,14 @@ def test_take_it_on_home_when_someone_was_quicker_says_who(tandem: Tandem) -> No
 
 def test_the_renderer_keeps_any_board_within_100_blocks() -> None:
     many = IssueList(tuple(_issue(n) for n in range(1, home_blocks.OVERVIEW_CAP + 1)), 500)
-    board = Board(mine=many, raised=many, overdue=many, by_team={Team.SALES: many, Team.MARKETING: many})
+    board = Board(
+        mine=many, raised=many, overdue=many, by_team={Team.SALES: many, Team.MARKETING: many}, others=many
+    )
     admin = home_blocks.TeamsAdmin(
         [MappedSource(Team.SALES, TeamSourceKind.USERGROUP, "S0SALES", ADA, None)],
         [Membership(ANA, Team.SALES, "usergroup")],
     )
-    page = home_blocks.HomePage(
-        team=None, shown=home_blocks.Overview(board, many), admin=admin, notice="Saved."
-    )
+    page = home_blocks.HomePage(team=None, shown=home_blocks.Overview(board), admin=admin, notice="Saved.")
 
     view = home_blocks.home(page, ZoneInfo("Europe/Paris")).to_dict()
 
