@@ -72,8 +72,7 @@ class HttpServer:
                     count=1,
                 )
         finally:
-            for dispatcher in list(server._map.values()):
-                dispatcher.close()
+            _close_all(server)
             server.task_dispatcher.shutdown()
 
     def shutdown(self) -> None:
@@ -82,9 +81,12 @@ class HttpServer:
         server: Any = self._server
 
         # Dispatchers belong to the loop's thread: close them there, which ends the loop at once.
-        def close_everything() -> None:
-            for dispatcher in list(server._map.values()):
-                dispatcher.close()
-
         with contextlib.suppress(OSError):  # the pipe is gone: the loop sees the flag instead
-            server.trigger.pull_trigger(close_everything)
+            server.trigger.pull_trigger(lambda: _close_all(server))
+
+
+def _close_all(server: Any) -> None:
+    """Close every socket and pipe of the server; one whose descriptor is already gone is skipped."""
+    for dispatcher in list(server._map.values()):
+        with contextlib.suppress(OSError):
+            dispatcher.close()
