@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -39,6 +39,8 @@ from bot.services import Services
 from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
+
+T = TypeVar("T")
 
 Change = Callable[[WorkspaceKey, int, Actor], Changed]
 
@@ -625,16 +627,27 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         logger: logging.Logger,
     ) -> None:
         ack()
-        key, user_id = workspace_of(context, body), body["user"]["id"]
+        issue = clicked_issue(body, action, client, context, logger, tracker.issue)
+        if issue is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.comment_form(issue))
+
+    def clicked_issue(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        logger: logging.Logger,
+        read: Callable[[WorkspaceKey, int], T],
+    ) -> T | None:
+        """The issue a button was pressed for, read by `read`; None (the clicker told why) if it is gone."""
         number = blocks.number_in(action)
         if number is None:
-            return
+            return None
         try:
-            issue = tracker.issue(key, number)
+            return read(workspace_of(context, body), number)
         except IssueNotFound as missing:
-            tell(client, (body.get("channel") or {}).get("id"), user_id, str(missing), logger)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.comment_form(issue))
+            tell(client, (body.get("channel") or {}).get("id"), body["user"]["id"], str(missing), logger)
+            return None
 
     def save_comment(
         ack: Ack,
@@ -711,17 +724,11 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         logger: logging.Logger,
     ) -> None:
         ack()
-        key, user_id = workspace_of(context, body), body["user"]["id"]
-        number = blocks.number_in(action)
-        if number is None:
-            return
-        try:
-            details = tracker.details(key, number)
-        except IssueNotFound as missing:
-            tell(client, (body.get("channel") or {}).get("id"), user_id, str(missing), logger)
-            return
-        view = details_view(key, details, admins.actor(client, user_id))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        details = clicked_issue(body, action, client, context, logger, tracker.details)
+        if details is not None:
+            actor = admins.actor(client, body["user"]["id"])
+            view = details_view(workspace_of(context, body), details, actor)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def change_priority(
         ack: Ack,
