@@ -88,7 +88,6 @@ _STATUS_LABELS = {
     Status.RESOLVED: "Resolved",
     Status.WONT_FIX: "Won't fix",
 }
-OPEN_STATUSES = [status.value for status in Status if status.is_open]
 
 
 @dataclass(frozen=True)
@@ -412,10 +411,6 @@ class Tracker:
                     Issue.workspace_id == workspace.id, Issue.card_channel == channel, Issue.card_ts == ts
                 )
             )
-
-    def open_issues(self, key: WorkspaceKey, *, limit: int) -> IssueList:
-        """Open issues, most urgent then oldest first, at most `limit`, and how many in all."""
-        return self.list_issues(key, IssueView.OPEN, user_id="", limit=limit)
 
     def list_issues(
         self, key: WorkspaceKey, view: IssueView, *, user_id: str, limit: int, today: date | None = None

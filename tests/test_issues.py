@@ -72,7 +72,7 @@ def test_every_field_of_a_draft_is_kept(tracker: Tracker) -> None:
     )
     issue = tracker.raise_issue(ACME, draft, raised_by="U0ANA").issue
 
-    listed = tracker.open_issues(ACME, limit=10).shown[0]
+    listed = tracker.list_issues(ACME, IssueView.OPEN, user_id="", limit=10).shown[0]
     assert listed == issue
     assert issue.title == "Competitor undercuts us in EMEA"
     assert issue.details == "Three deals lost this month.\nThey quote 20% less."
@@ -156,14 +156,14 @@ def test_open_issues_come_most_urgent_then_oldest_first(tracker: Tracker, clock:
         clock.now += timedelta(minutes=5)
     tracker.raise_issue(GLOBEX, IssueDraft("Another workspace's"), raised_by="U0CAT")
 
-    listed = tracker.open_issues(ACME, limit=3)
+    listed = tracker.list_issues(ACME, IssueView.OPEN, user_id="", limit=3)
 
     assert [i.title for i in listed.shown] == ["Old urgent", "New urgent", "High"]
     assert (listed.total, listed.not_shown) == (5, 2)
 
 
 def test_no_open_issues_in_a_new_workspace(tracker: Tracker) -> None:
-    listed = tracker.open_issues(WorkspaceKey("T0NEW"), limit=20)
+    listed = tracker.list_issues(WorkspaceKey("T0NEW"), IssueView.OPEN, user_id="", limit=20)
     assert (listed.shown, listed.total) == ((), 0)
 
 
@@ -174,13 +174,18 @@ def test_the_card_location_is_remembered(tracker: Tracker) -> None:
     updated = tracker.record_card(ACME, raised.issue.number, card)
 
     assert updated.card == card
-    assert tracker.open_issues(ACME, limit=1).shown[0].card == card
+    assert tracker.list_issues(ACME, IssueView.OPEN, user_id="", limit=1).shown[0].card == card
 
 
 def test_enterprise_workspaces_with_the_same_team_id_are_apart(tracker: Tracker) -> None:
     tracker.raise_issue(WorkspaceKey("T0SAME", "E0ONE"), IssueDraft("One"), raised_by="U0ANA")
     tracker.raise_issue(WorkspaceKey("T0SAME", "E0TWO"), IssueDraft("Two"), raised_by="U0ANA")
-    assert [i.title for i in tracker.open_issues(WorkspaceKey("T0SAME", "E0ONE"), limit=5).shown] == ["One"]
+    assert [
+        i.title
+        for i in tracker.list_issues(
+            WorkspaceKey("T0SAME", "E0ONE"), IssueView.OPEN, user_id="", limit=5
+        ).shown
+    ] == ["One"]
 
 
 # Working an issue
@@ -302,7 +307,7 @@ def test_closing_with_a_note_tells_the_raiser_and_keeps_the_note(
     assert (ANA.user_id, "issue_resolved") in pending(database)
     details = services.tracker.details(ACME, number)
     assert [(c.by, c.text) for c in details.comments] == [(BEN.user_id, "Fixed the form")]
-    assert services.tracker.open_issues(ACME, limit=5).total == 0
+    assert services.tracker.list_issues(ACME, IssueView.OPEN, user_id="", limit=5).total == 0
 
     reopened = services.tracker.reopen(ACME, number, ANA)
     assert (reopened.issue.status, reopened.issue.closed_at) == (Status.OPEN, None)

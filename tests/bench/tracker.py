@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import load_settings
 from bot.db import Database
-from bot.issues import OPEN_STATUSES, Category, IssueView, Priority, Status
+from bot.issues import Category, IssueView, Priority, Status
 from bot.models import Issue, Workspace
 from bot.scheduling import Ledger
 from bot.services import Services, build_services
@@ -85,7 +85,7 @@ def seed(database: Database, *, workspaces: int, big: int, small: int) -> list[W
                     "priority": priority.value,
                     "priority_rank": priority.rank,
                     "status": status,
-                    "is_open": status in OPEN_STATUSES,
+                    "is_open": Status(status).is_open,
                     "owner_id": rng.choice(PEOPLE) if rng.random() < 0.85 else None,
                     "due_on": (raised + timedelta(days=rng.randrange(60))).date()
                     if rng.random() < 0.5
@@ -94,7 +94,7 @@ def seed(database: Database, *, workspaces: int, big: int, small: int) -> list[W
                     "raised_by_team": rng.choice(["sales", "marketing", None]),
                     "raised_at": raised,
                     "updated_at": raised + timedelta(days=rng.randrange(30)),
-                    "closed_at": None if status in OPEN_STATUSES else raised + timedelta(days=3),
+                    "closed_at": None if Status(status).is_open else raised + timedelta(days=3),
                     "version": 1,
                     "comment_count": 0,
                 }
