@@ -13,32 +13,10 @@ from bot.workspaces import WorkspaceKey
 from tests.conftest import FixedClock
 from tests.contract.checks import check_view
 from tests.scenario.conftest import ANA, BEN, TEAM, Tandem
+from tests.scenario.home_views import next_home, open_home, published
 
 ADA = "U0ADMIN"
 KEY = WorkspaceKey(TEAM)
-
-
-def open_home(tandem: Tandem, user_id: str, *, shown: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Open the Home tab as Slack reports it; the view Tandem publishes."""
-    before = len(published(tandem, user_id))
-    event = {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": f"D{user_id[1:]}"}
-    if shown is not None:
-        event["view"] = shown
-    tandem.send(tandem.requests.event(event))
-    return latest(tandem, user_id, before)
-
-
-def published(tandem: Tandem, user_id: str) -> list[Any]:
-    return [c for c in tandem.slack.calls_to("views.publish") if c.args["user_id"] == user_id]
-
-
-def latest(tandem: Tandem, user_id: str, before: int) -> dict[str, Any]:
-    calls = tandem.slack.wait_for(
-        "views.publish", count=before + 1, where=lambda c: c.args["user_id"] == user_id
-    )
-    assert calls[-1].ok, calls[-1].response
-    view: dict[str, Any] = calls[-1].response["view"]
-    return view
 
 
 def pick(tandem: Tandem, home: dict[str, Any], user_id: str, value: str) -> dict[str, Any]:
@@ -49,7 +27,7 @@ def pick(tandem: Tandem, home: dict[str, Any], user_id: str, value: str) -> dict
     action = {"action_id": select["action_id"], "type": "static_select", "selected_option": option}
     answer = tandem.send(tandem.requests.block_actions([action], user_id=user_id, view=home))
     assert (answer.status, answer.body) == (200, b"")
-    return latest(tandem, user_id, before)
+    return next_home(tandem, user_id, before)
 
 
 def headers(home: dict[str, Any]) -> list[str]:

@@ -12,31 +12,12 @@ from bot.slack.team_sync import SourceSync, sync_mapped_teams
 from bot.workspaces import WorkspaceKey
 from tests.contract.checks import check_view
 from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, TEAM, Tandem
+from tests.scenario.home_views import next_home, open_home, published
 
 ADA = "U0ADMIN"  # a workspace admin in the look-alike
 ADMIN = Actor(ADA, is_admin=True)
 KEY = WorkspaceKey(TEAM)
 GROUP, CHANNEL = TeamSourceKind.USERGROUP, TeamSourceKind.CHANNEL
-
-
-def open_home(tandem: Tandem, user_id: str) -> dict[str, Any]:
-    before = len(published(tandem, user_id))
-    event = {"type": "app_home_opened", "user": user_id, "tab": "home", "channel": f"D{user_id[1:]}"}
-    tandem.send(tandem.requests.event(event))
-    return next_home(tandem, user_id, before)
-
-
-def published(tandem: Tandem, user_id: str) -> list[Any]:
-    return [c for c in tandem.slack.calls_to("views.publish") if c.args["user_id"] == user_id]
-
-
-def next_home(tandem: Tandem, user_id: str, before: int) -> dict[str, Any]:
-    calls = tandem.slack.wait_for(
-        "views.publish", count=before + 1, where=lambda c: c.args["user_id"] == user_id
-    )
-    assert calls[-1].ok, calls[-1].response
-    view: dict[str, Any] = calls[-1].response["view"]
-    return view
 
 
 def click(tandem: Tandem, home: dict[str, Any], user_id: str, action_id: str) -> dict[str, Any]:
