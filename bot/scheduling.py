@@ -3,6 +3,8 @@ run once however many replicas ask. Plain values in, no scheduler library: jobs/
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +22,10 @@ from bot.workspaces import WorkspaceKey, Workspaces
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OCCURRENCE_MAX = 32  # job_runs.occurrence
 OUTCOME_MAX = 200  # job_runs.outcome
+# How long an unfinished claim is trusted. Far longer than a run takes (a few DMs a second, even with
+# Slack asking to slow down), so a live run is never doubled; short enough that a crashed or failed
+# run is retried the same morning by whichever replica ticks next.
+RETAKE_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,11 @@ class Routine:
         """The occurrence to run at `now`: the latest, unless it is more than `grace` old."""
         occurrence = self.latest(now, zone)
         return occurrence if now - occurrence.due_at <= grace else None
+
+
+def runner_name() -> str:
+    """This process, as the ledger records who claimed what."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
 def named_days(spec: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from bot.db import Database
 from bot.issues import Tracker
 from bot.notifications import Outbox
 from bot.people import People
+from bot.scheduling import RETAKE_AFTER, Ledger
 from bot.workspaces import WorkspaceDefaults, Workspaces
 
 
@@ -24,6 +25,7 @@ class Services:
     tracker: Tracker
     people: People
     outbox: Outbox
+    ledger: Ledger
 
 
 def build_services(
@@ -36,4 +38,5 @@ def build_services(
         tracker=Tracker(database, workspaces, clock),
         people=People(database, workspaces, clock),
         outbox=Outbox(database, clock),
+        ledger=Ledger(database, workspaces, clock, retake_after=RETAKE_AFTER),
     )

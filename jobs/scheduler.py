@@ -4,8 +4,6 @@ is due in each workspace, claiming every occurrence in the ledger first so repli
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.scheduling import Ledger, Occurrence, Routine
+from bot.scheduling import Ledger, Occurrence, Routine, runner_name
 from bot.services import Services, utc_now
 from bot.workspaces import WorkspaceSettings
 
@@ -29,10 +27,6 @@ TICK = timedelta(seconds=60)
 # How late a daily occurrence may still run: a restart at 09:05 (or after a two-hour outage) still
 # sends the 09:00 reminders; a workspace first seen at 23:00 does not get that morning's at night.
 GRACE = timedelta(hours=6)
-# How long an unfinished claim is trusted. Far longer than a run takes (a few DMs a second, even with
-# Slack asking to slow down), so a live run is never doubled; short enough that a crashed or failed
-# run is retried the same morning by whichever replica ticks next.
-RETAKE_AFTER = timedelta(minutes=30)
 
 # Slack's answers that mean "not now" rather than "never": what failed is tried again later.
 TRANSIENT_ERRORS = frozenset(
@@ -108,11 +102,6 @@ class Ran:
     team_id: str
     occurrence: str
     outcome: str
-
-
-def runner_name() -> str:
-    """This process, as the ledger records who claimed what."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
 def is_transient(error: SlackApiError) -> bool:
@@ -244,8 +233,7 @@ def start_scheduler(
 ) -> RunningScheduler:
     """Start the timetable in the background; the first tick comes at once (a restart at 09:05 still
     sends 09:00's reminders). `clock` says what time it is; APScheduler's wake-ups follow the wall."""
-    ledger = Ledger(services.database, services.workspaces, clock, retake_after=RETAKE_AFTER)
-    context = JobContext(services, client, settings, ledger, runner_name())
+    context = JobContext(services, client, settings, services.ledger, runner_name())
     scheduler = Scheduler(timetable, context, clock=clock)
     background = background_scheduler(scheduler, first_tick_at=datetime.now(UTC))
     # Each run would log twice at INFO ("Running job", "executed successfully"): ours say what matters.

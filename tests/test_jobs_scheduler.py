@@ -18,12 +18,11 @@ from sqlalchemy import select, update
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.models import JobRun, Workspace
-from bot.scheduling import Ledger
+from bot.scheduling import RETAKE_AFTER, Ledger
 from bot.services import Services, build_services
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from jobs import timetable
 from jobs.scheduler import (
-    RETAKE_AFTER,
     Daily,
     Due,
     Every,

@@ -16,12 +16,12 @@ from bot.db import Database
 from bot.issues import Card, IssueDraft, Status
 from bot.people import Actor
 from bot.sandbox.lookalike import RecordedCall, SlackLookalike
-from bot.scheduling import Ledger
+from bot.scheduling import RETAKE_AFTER, Ledger
 from bot.services import Services, build_services
 from bot.slack.client import web_client
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from jobs.notifications import QUIET_FOR, send_pending_notifications
-from jobs.scheduler import RETAKE_AFTER, JobContext
+from jobs.scheduler import JobContext
 from tests.conftest import FixedClock
 from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, SIGNING_SECRET, TEAM
 

@@ -18,12 +18,12 @@ from bot.db import Database
 from bot.models import JobRun
 from bot.people import Actor
 from bot.sandbox.lookalike import RecordedCall
-from bot.scheduling import Ledger
+from bot.scheduling import RETAKE_AFTER, Ledger
 from bot.services import build_services
 from bot.slack.client import web_client
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from jobs import timetable
-from jobs.scheduler import RETAKE_AFTER, JobContext, Ran, Scheduler, start_scheduler
+from jobs.scheduler import JobContext, Ran, Scheduler, start_scheduler
 from tests.conftest import FixedClock
 from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, SIGNING_SECRET, TEAM, Tandem
 
