@@ -36,6 +36,8 @@ class WorkspaceSettings:
     key: WorkspaceKey
     timezone: ZoneInfo
     tracker_channel: str | None
+    # When Tandem first met it: a scheduled run due before then was never missed.
+    met_at: datetime | None = None
 
 
 class Workspaces:
@@ -51,23 +53,23 @@ class Workspaces:
     def settings_for(self, key: WorkspaceKey) -> WorkspaceSettings:
         with self._database.transaction() as session:
             workspace = self.row_for(session, key)
-            return WorkspaceSettings(
-                key=key,
-                timezone=self.timezone_of(workspace),
-                tracker_channel=workspace.tracker_channel or self._defaults.tracker_channel,
-            )
+            return self._settings(workspace)
 
     def all_settings(self) -> list[WorkspaceSettings]:
         """Every workspace Tandem has met, with its effective settings (scheduled jobs visit each)."""
         with self._database.transaction() as session:
             return [
-                WorkspaceSettings(
-                    key=WorkspaceKey(workspace.team_id, workspace.enterprise_id),
-                    timezone=self.timezone_of(workspace),
-                    tracker_channel=workspace.tracker_channel or self._defaults.tracker_channel,
-                )
+                self._settings(workspace)
                 for workspace in session.scalars(select(Workspace).order_by(Workspace.id))
             ]
+
+    def _settings(self, workspace: Workspace) -> WorkspaceSettings:
+        return WorkspaceSettings(
+            key=WorkspaceKey(workspace.team_id, workspace.enterprise_id),
+            timezone=self.timezone_of(workspace),
+            tracker_channel=workspace.tracker_channel or self._defaults.tracker_channel,
+            met_at=workspace.created_at,
+        )
 
     def timezone_of(self, workspace: Workspace) -> ZoneInfo:
         return ZoneInfo(workspace.timezone or self._defaults.timezone)

@@ -3,6 +3,9 @@ each occurrence run once: pure occurrence math from fixed clocks, the ledger on 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +17,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.models import JobRun
-from bot.scheduling import Ledger, Routine, named_days
+from bot.scheduling import Claim, Ledger, Routine, named_days, runner_is_gone, runner_name
 from bot.services import build_services
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from tests.conftest import FixedClock
@@ -181,12 +184,12 @@ def runs(database: Database) -> list[tuple[str, str, str, bool, str | None]]:
 
 
 def test_an_occurrence_is_claimed_once(ledger: Ledger, database: Database) -> None:
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is True
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is False
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is False
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") == Claim("2026-11-24", retaken=False)
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is None
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is None
     assert ledger.finish(JOB, ACME, "2026-11-24", "replica-a", "2 reminders sent") is True
 
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is False
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is None
     assert runs(database) == [(JOB, "2026-11-24", "replica-a", True, "2 reminders sent")]
 
 
@@ -201,7 +204,7 @@ def test_a_finished_occurrence_is_never_retaken(ledger: Ledger, clock: FixedCloc
     ledger.claim(JOB, ACME, "2026-11-24", "replica-a")
     ledger.finish(JOB, ACME, "2026-11-24", "replica-a", "done")
     clock.now += timedelta(hours=5)
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is False
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is None
 
 
 def test_a_crashed_runners_claim_is_retaken_after_the_timeout_but_not_before(
@@ -210,10 +213,10 @@ def test_a_crashed_runners_claim_is_retaken_after_the_timeout_but_not_before(
     assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a")  # and then replica-a dies
 
     clock.now += timedelta(minutes=29, seconds=59)
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is False  # it may still be running
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is None  # it may still be running
     clock.now += timedelta(seconds=1)
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is True
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-c") is False  # b's claim is fresh
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") is not None
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-c") is None  # b's claim is fresh
 
     # Had replica-a only been slow, its late finish does not overwrite b's run.
     assert ledger.finish(JOB, ACME, "2026-11-24", "replica-a", "late") is False
@@ -228,19 +231,21 @@ def test_a_failed_run_keeps_its_reason_and_is_retried_after_the_timeout(
     assert ledger.fail(JOB, ACME, "2026-11-24", "replica-a", "failed: OperationalError: gone")
     assert runs(database) == [(JOB, "2026-11-24", "replica-a", False, "failed: OperationalError: gone")]
 
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is False
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is None
     clock.now += timedelta(minutes=30)
-    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is True
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-a") is not None
 
 
-def test_a_released_claim_can_be_claimed_again_at_once(ledger: Ledger, database: Database) -> None:
+def test_a_released_claim_can_be_claimed_again_at_once_and_says_an_attempt_came_before(
+    ledger: Ledger, database: Database
+) -> None:
     ledger.claim(JOB, ACME, "2026-11-24/U0ANA", "replica-a")
-    ledger.release(JOB, ACME, "2026-11-24/U0ANA", "replica-b")  # not b's to release
-    assert ledger.claim(JOB, ACME, "2026-11-24/U0ANA", "replica-b") is False
+    ledger.release(JOB, ACME, "2026-11-24/U0ANA", "replica-b", "not b's to release")
+    assert ledger.claim(JOB, ACME, "2026-11-24/U0ANA", "replica-b") is None
 
-    ledger.release(JOB, ACME, "2026-11-24/U0ANA", "replica-a")
-    assert runs(database) == []
-    assert ledger.claim(JOB, ACME, "2026-11-24/U0ANA", "replica-b") is True
+    ledger.release(JOB, ACME, "2026-11-24/U0ANA", "replica-a", "timed out")
+    assert runs(database) == [(JOB, "2026-11-24/U0ANA", "replica-a", False, "released: timed out")]
+    assert ledger.claim(JOB, ACME, "2026-11-24/U0ANA", "replica-b") == Claim("2026-11-24/U0ANA", retaken=True)
 
 
 def test_an_occurrence_key_longer_than_the_column_is_refused(ledger: Ledger) -> None:
@@ -279,3 +284,118 @@ def test_replicas_racing_for_the_same_occurrences_each_win_some_and_none_twice(
             db.dispose()
 
     assert Counter(o for claims in won for o in claims) == Counter(occurrences)
+
+
+def test_a_claim_taken_over_after_the_timeout_says_an_attempt_came_before(
+    ledger: Ledger, clock: FixedClock
+) -> None:
+    ledger.claim(JOB, ACME, "2026-11-24", "replica-a")
+    clock.now += timedelta(minutes=30)
+    assert ledger.claim(JOB, ACME, "2026-11-24", "replica-b") == Claim("2026-11-24", retaken=True)
+
+
+def ended_process_on_this_machine() -> str:
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    host = runner_name().rsplit(":", 2)[0]
+    return f"{host}:{int(process.stdout)}:0badc0de"
+
+
+def test_a_claim_left_by_an_ended_process_on_this_machine_is_taken_over_at_once(
+    ledger: Ledger, database: Database
+) -> None:
+    dead = ended_process_on_this_machine()
+    assert runner_is_gone(dead)
+    ledger.claim(JOB, ACME, "2026-11-24", dead)
+
+    assert ledger.claim(JOB, ACME, "2026-11-24", runner_name()) == Claim("2026-11-24", retaken=True)
+    assert runs(database) == [(JOB, "2026-11-24", runner_name(), False, None)]
+
+
+def test_a_claim_by_a_live_process_or_another_machine_waits_for_the_timeout(ledger: Ledger) -> None:
+    host = runner_name().rsplit(":", 2)[0]
+    alive = f"{host}:{os.getppid()}:0badc0de"  # the process that started the tests
+    elsewhere = "other-host:12345:0badc0de"
+    earlier_self = f"{host}:{os.getpid()}:0badc0de"  # this pid, before a restart (pid 1 in containers)
+    assert not runner_is_gone(alive)
+    assert not runner_is_gone(elsewhere)
+    assert not runner_is_gone(runner_name())
+    assert runner_is_gone(earlier_self)
+
+    ledger.claim(JOB, ACME, "2026-11-24", alive)
+    ledger.claim(JOB, GLOBEX, "2026-11-24", elsewhere)
+    assert ledger.claim(JOB, ACME, "2026-11-24", runner_name()) is None
+    assert ledger.claim(JOB, GLOBEX, "2026-11-24", runner_name()) is None
+
+
+# Weekly routines
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_a_weekly_routine_is_keyed_by_the_iso_week_of_its_local_date() -> None:
+    routine = Routine.weekly_on("digest.send", "thu", "09:00")
+    occurrence = routine.due(utc(2026, 11, 26, 9, 0), LONDON, GRACE)
+    assert occurrence is not None
+    assert (occurrence.key, occurrence.local_date) == ("2026-W48", date(2026, 11, 26))
+    assert routine.describe() == "09:00 on thu, once a week (each workspace's time)"
+
+
+def test_a_weekly_routine_runs_on_one_named_day() -> None:
+    with pytest.raises(ValueError, match="one day"):
+        Routine.weekly_on("digest.send", "mon-fri", "09:00")
+    with pytest.raises(ValueError, match="named"):
+        Routine.weekly_on("digest.send", "4", "09:00")
+    with pytest.raises(ValueError, match="09:00"):
+        Routine.weekly_on("digest.send", "thu", "9am")
+
+
+@pytest.mark.parametrize(
+    ("zone", "thursdays"),
+    [
+        # Europe/London leaves summer time on Sunday 25 October 2026 and enters it on 28 March 2027.
+        (LONDON, [(date(2026, 10, 22), utc(2026, 10, 22, 8)), (date(2026, 10, 29), utc(2026, 10, 29, 9))]),
+        (LONDON, [(date(2027, 3, 25), utc(2027, 3, 25, 9)), (date(2027, 4, 1), utc(2027, 4, 1, 8))]),
+        # America/New_York: 1 November 2026 and 14 March 2027.
+        (NEW_YORK, [(date(2026, 10, 29), utc(2026, 10, 29, 13)), (date(2026, 11, 5), utc(2026, 11, 5, 14))]),
+        (NEW_YORK, [(date(2027, 3, 11), utc(2027, 3, 11, 14)), (date(2027, 3, 18), utc(2027, 3, 18, 13))]),
+    ],
+)
+def test_the_next_weekly_run_stays_at_0900_local_across_both_daylight_saving_changes(
+    zone: ZoneInfo, thursdays: list[tuple[date, datetime]]
+) -> None:
+    routine = Routine.weekly_on("digest.send", "thu", "09:00")
+    (first_day, first_due), (second_day, second_due) = thursdays
+    before = first_due - timedelta(days=2)
+    first = routine.next_after(before, zone)
+    assert (first.local_date, first.due_at) == (first_day, first_due)
+    second = routine.next_after(first.due_at, zone)
+    assert (second.local_date, second.due_at) == (second_day, second_due)
+    assert second.key != first.key
+    assert first.due_at.astimezone(zone).time() == second.due_at.astimezone(zone).time() == time(9, 0)
+
+
+@pytest.mark.parametrize("zone", [LONDON, NEW_YORK])
+@pytest.mark.parametrize("at", ["01:30", "02:30", "09:00"])
+def test_minute_by_minute_through_both_changes_a_daily_routine_is_due_once_a_local_day(
+    zone: ZoneInfo, at: str
+) -> None:
+    routine = Routine.daily(JOB, at, "mon-sun")
+    due_times: dict[str, set[datetime]] = {}
+    # Three days around each change, both zones' changes included (London's and New York's differ).
+    for start in (utc(2026, 10, 24), utc(2026, 10, 31), utc(2027, 3, 13), utc(2027, 3, 27)):
+        for minute in range(3 * 24 * 60):
+            occurrence = routine.due(start + timedelta(minutes=minute), zone, timedelta(seconds=59))
+            if occurrence is not None:
+                due_times.setdefault(occurrence.key, set()).add(occurrence.due_at)
+
+    # Every local day had its one occurrence, due at one instant: none skipped, none doubled.
+    assert len(due_times) == 12
+    assert all(len(instants) == 1 for instants in due_times.values())
+    for key, (instant,) in due_times.items():
+        shown = instant.astimezone(zone)
+        assert shown.date().isoformat() == key
+        wall = time.fromisoformat(at)
+        naive = datetime.combine(shown.date(), wall)
+        skipped = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).time() != wall
+        # A time the spring change skips (01:30 in London, 02:30 in New York) runs an hour later.
+        assert shown.time() == ((naive + timedelta(hours=1)).time() if skipped else wall)
