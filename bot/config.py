@@ -19,17 +19,18 @@ from pydantic import (
     field_validator,
 )
 
+from bot.digest import CHANNEL_ID, CLOCK_TIME, USER_ID, DigestDefaults, named_weekday
+from bot.scheduling import WEEKDAYS
+
 DEFAULT_DATABASE_URL = "sqlite:///tandem.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 
 def _channel_id(value: str | None) -> str | None:
     # Channel ids, not names: names change, and files.upload v2 only takes ids.
     if value is None:
         return None
-    if not _CHANNEL_ID.match(value):
+    if not CHANNEL_ID.match(value):
         raise ValueError(
             "must be a channel ID such as C0123ABCD (in Slack: channel name → "
             "View channel details → the ID at the bottom)"
@@ -38,6 +39,34 @@ def _channel_id(value: str | None) -> str | None:
 
 
 ChannelId = Annotated[str | None, AfterValidator(_channel_id)]
+
+
+def _user_id(value: str | None) -> str | None:
+    if value is not None and not USER_ID.match(value):
+        raise ValueError("must be a Slack user ID such as U0123ABCD (in Slack: profile → ⋮ → Copy member ID)")
+    return value
+
+
+UserId = Annotated[str | None, AfterValidator(_user_id)]
+
+
+def _clock_time(value: str) -> str:
+    if not CLOCK_TIME.match(value):
+        raise ValueError("must be a time of day such as 09:00")
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+
+
+def _weekday(value: str) -> str:
+    day = named_weekday(value)
+    if day is None:
+        raise ValueError(f"must be a day named {', '.join(WEEKDAYS)} (or in full, as in thursday)")
+    return day
+
+
+Weekday = Annotated[str, AfterValidator(_weekday)]
 
 
 class Settings(BaseModel):
@@ -61,25 +90,41 @@ class Settings(BaseModel):
     metrics_channel: ChannelId = None
     admins: tuple[str, ...] = ()
     stale_after_days: int = Field(default=5, ge=1, le=365)
-    reminder_time: str = "09:00"
+    reminder_time: ClockTime = "09:00"
+    digest_day: Weekday = "thu"
+    digest_time: ClockTime = "09:00"
+    digest_channel: ChannelId = None  # None: the sales channel
+    digest_approval: bool = False
+    digest_preview_time: ClockTime = "08:00"
+    digest_owner: UserId = None
+    digest_editors: tuple[str, ...] = ()
+    digest_empty_note: bool = True
+    digest_reminder_day: Weekday = "wed"
+    digest_reminder_time: ClockTime = "14:00"
+    catch_up_hours: int = Field(default=6, ge=1, le=48)
     log_level: str = "INFO"
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "digest_editors", mode="before")
     @classmethod
     def _user_ids(cls, value: object) -> object:
         if isinstance(value, str):
             ids = tuple(part.strip() for part in value.split(",") if part.strip())
-            bad = [i for i in ids if not re.match(r"^[UW][A-Z0-9]{2,}$", i)]
+            bad = [i for i in ids if not USER_ID.match(i)]
             if bad:
                 raise ValueError(f"must be Slack user IDs separated by commas (not {', '.join(bad)})")
             return ids
         return value
 
-    @field_validator("reminder_time")
+    @field_validator("digest_approval", "digest_empty_note", mode="before")
     @classmethod
-    def _clock_time(cls, value: str) -> str:
-        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
-            raise ValueError("must be a time of day such as 09:00")
+    def _yes_or_no(cls, value: object) -> object:
+        if isinstance(value, str):
+            answer = value.strip().lower()
+            if answer in {"true", "yes", "on", "1"}:
+                return True
+            if answer in {"false", "no", "off", "0"}:
+                return False
+            raise ValueError("must be true or false")
         return value
 
     @field_validator("slack_bot_token")
@@ -124,6 +169,22 @@ class Settings(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def digest_defaults(self) -> DigestDefaults:
+        """The digest settings a workspace uses until an admin saves its own."""
+        return DigestDefaults(
+            send_day=self.digest_day,
+            send_time=self.digest_time,
+            channel=self.digest_channel or self.sales_channel,
+            approval=self.digest_approval,
+            preview_time=self.digest_preview_time,
+            owner_id=self.digest_owner,
+            editors=self.digest_editors,
+            empty_note=self.digest_empty_note,
+            reminder_day=self.digest_reminder_day,
+            reminder_time=self.digest_reminder_time,
+            reminder_channel=self.marketing_channel,
+        )
+
 
 # Environment variable for each setting; the README's table lists the same names.
 ENVIRONMENT: dict[str, str] = {
@@ -144,6 +205,17 @@ ENVIRONMENT: dict[str, str] = {
     "TANDEM_ADMINS": "admins",
     "TANDEM_STALE_AFTER_DAYS": "stale_after_days",
     "TANDEM_REMINDER_TIME": "reminder_time",
+    "TANDEM_DIGEST_DAY": "digest_day",
+    "TANDEM_DIGEST_TIME": "digest_time",
+    "TANDEM_DIGEST_CHANNEL": "digest_channel",
+    "TANDEM_DIGEST_APPROVAL": "digest_approval",
+    "TANDEM_DIGEST_PREVIEW_TIME": "digest_preview_time",
+    "TANDEM_DIGEST_OWNER": "digest_owner",
+    "TANDEM_DIGEST_EDITORS": "digest_editors",
+    "TANDEM_DIGEST_EMPTY_NOTE": "digest_empty_note",
+    "TANDEM_DIGEST_REMINDER_DAY": "digest_reminder_day",
+    "TANDEM_DIGEST_REMINDER_TIME": "digest_reminder_time",
+    "TANDEM_CATCH_UP_HOURS": "catch_up_hours",
     "LOG_LEVEL": "log_level",
 }
 _VARIABLE_FOR = {field: variable for variable, field in ENVIRONMENT.items()}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -221,3 +222,85 @@ class JobRun(Base):
     claimed_by: Mapped[str] = mapped_column(String(64))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(200))
+
+
+class DigestItemRow(Base):
+    """An item marketing collected for one week's digest."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "request_key"),
+        # Composing reads one week's items, by section then oldest first, straight off this index,
+        # however many weeks of history the table holds.
+        Index(None, "workspace_id", "week", "section", "added_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # The ISO week of the digest it goes into, "2026-W48".
+    week: Mapped[str] = mapped_column(String(10))
+    section: Mapped[str] = mapped_column(String(32))
+    headline: Mapped[str] = mapped_column(String(150))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    # The message it was added from (message shortcut).
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    author_id: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A form's view id: a retry or a double submit carries the same key and finds the item added.
+    request_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class DigestRow(Base):
+    """What happened to one week's digest: held, approved, skipped, failed or sent, and where."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "week"),
+        # History is "sent, newest first": read off this index in order.
+        Index(None, "workspace_id", "status", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Who sent it now; NULL when the schedule did.
+    sent_by: Mapped[str | None] = mapped_column(String(32))
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    item_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who approved or skipped it, and when.
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Slack's refusal when posting failed, kept for the retry and for the owner to read.
+    problem: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DigestSettingsRow(Base):
+    """A workspace's own digest settings; without a row, the deployment's (environment) apply."""
+
+    __tablename__ = "digest_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    send_day: Mapped[str] = mapped_column(String(3))
+    send_time: Mapped[str] = mapped_column(String(5))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # NULL: the workspace's timezone, followed when that changes.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    approval: Mapped[bool] = mapped_column(Boolean)
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    # User ids, comma separated: a handful at most, always read whole.
+    editors: Mapped[str] = mapped_column(Text, default="")
+    empty_note: Mapped[bool] = mapped_column(Boolean)
+    reminder_day: Mapped[str] = mapped_column(String(3))
+    reminder_time: Mapped[str] = mapped_column(String(5))
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, SettingsError, load_database_url, load_settings
+from bot.config import (
+    DEFAULT_DATABASE_URL,
+    ENVIRONMENT,
+    SettingsError,
+    load_database_url,
+    load_settings,
+)
+from bot.digest import DigestDefaults
 
 REQUIRED = {"SLACK_BOT_TOKEN": "xoxb-1-secret-token", "SLACK_SIGNING_SECRET": "shh-signing-secret"}
 
@@ -79,3 +86,114 @@ def test_the_environment_overrides_the_env_file(tmp_path: Path) -> None:
 def test_the_api_url_always_ends_with_a_slash() -> None:
     settings = load_settings({**REQUIRED, "SLACK_API_URL": "https://slack-gov.com/api"}, env_file=None)
     assert settings.slack_api_url == "https://slack-gov.com/api/"
+
+
+def test_the_digest_defaults_to_thursday_morning_in_the_sales_channel() -> None:
+    settings = load_settings(
+        {**REQUIRED, "TANDEM_SALES_CHANNEL": "C0SALES", "TANDEM_MARKETING_CHANNEL": "C0MARKETING"},
+        env_file=None,
+    )
+    assert settings.catch_up_hours == 6
+    assert settings.digest_defaults() == DigestDefaults(
+        send_day="thu",
+        send_time="09:00",
+        channel="C0SALES",
+        approval=False,
+        preview_time="08:00",
+        owner_id=None,
+        editors=(),
+        empty_note=True,
+        reminder_day="wed",
+        reminder_time="14:00",
+        reminder_channel="C0MARKETING",
+    )
+
+
+def test_every_digest_setting_is_read() -> None:
+    settings = load_settings(
+        {
+            **REQUIRED,
+            "TANDEM_SALES_CHANNEL": "C0SALES",
+            "TANDEM_DIGEST_DAY": "Tuesday",
+            "TANDEM_DIGEST_TIME": "16:30",
+            "TANDEM_DIGEST_CHANNEL": "C0DIGEST",
+            "TANDEM_DIGEST_APPROVAL": "yes",
+            "TANDEM_DIGEST_PREVIEW_TIME": "15:00",
+            "TANDEM_DIGEST_OWNER": "U0OWEN",
+            "TANDEM_DIGEST_EDITORS": "U0ANA, U0BEN",
+            "TANDEM_DIGEST_EMPTY_NOTE": "false",
+            "TANDEM_DIGEST_REMINDER_DAY": "MON",
+            "TANDEM_DIGEST_REMINDER_TIME": "10:00",
+            "TANDEM_CATCH_UP_HOURS": "48",
+        },
+        env_file=None,
+    )
+    assert settings.catch_up_hours == 48
+    assert settings.digest_defaults() == DigestDefaults(
+        send_day="tue",
+        send_time="16:30",
+        channel="C0DIGEST",
+        approval=True,
+        preview_time="15:00",
+        owner_id="U0OWEN",
+        editors=("U0ANA", "U0BEN"),
+        empty_note=False,
+        reminder_day="mon",
+        reminder_time="10:00",
+        reminder_channel=None,
+    )
+
+
+def test_bad_digest_settings_are_reported_each_by_name() -> None:
+    with pytest.raises(SettingsError) as failed:
+        load_settings(
+            {
+                **REQUIRED,
+                "TANDEM_DIGEST_DAY": "thursdays",
+                "TANDEM_DIGEST_TIME": "9am",
+                "TANDEM_DIGEST_CHANNEL": "#sales",
+                "TANDEM_DIGEST_APPROVAL": "maybe",
+                "TANDEM_DIGEST_PREVIEW_TIME": "24:00",
+                "TANDEM_DIGEST_OWNER": "owen",
+                "TANDEM_DIGEST_EDITORS": "U0ANA,bob",
+                "TANDEM_DIGEST_EMPTY_NOTE": "sometimes",
+                "TANDEM_DIGEST_REMINDER_DAY": "weekday",
+                "TANDEM_DIGEST_REMINDER_TIME": "14h",
+                "TANDEM_CATCH_UP_HOURS": "49",
+            },
+            env_file=None,
+        )
+    a_day = "must be a day named mon, tue, wed, thu, fri, sat, sun (or in full, as in thursday)"
+    a_user = "must be a Slack user ID such as U0123ABCD (in Slack: profile → ⋮ → Copy member ID)"
+    assert failed.value.problems == [
+        f"TANDEM_DIGEST_DAY {a_day}",
+        "TANDEM_DIGEST_TIME must be a time of day such as 09:00",
+        "TANDEM_DIGEST_CHANNEL must be a channel ID such as C0123ABCD (in Slack: channel name → "
+        "View channel details → the ID at the bottom)",
+        "TANDEM_DIGEST_APPROVAL must be true or false",
+        "TANDEM_DIGEST_PREVIEW_TIME must be a time of day such as 09:00",
+        f"TANDEM_DIGEST_OWNER {a_user}",
+        "TANDEM_DIGEST_EDITORS must be Slack user IDs separated by commas (not bob)",
+        "TANDEM_DIGEST_EMPTY_NOTE must be true or false",
+        f"TANDEM_DIGEST_REMINDER_DAY {a_day}",
+        "TANDEM_DIGEST_REMINDER_TIME must be a time of day such as 09:00",
+        "TANDEM_CATCH_UP_HOURS: Input should be less than or equal to 48",
+    ]
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "six"])
+def test_the_catch_up_window_is_a_whole_number_of_hours_from_1_to_48(hours: str) -> None:
+    with pytest.raises(SettingsError) as failed:
+        load_settings({**REQUIRED, "TANDEM_CATCH_UP_HOURS": hours}, env_file=None)
+    [problem] = failed.value.problems
+    assert problem.startswith("TANDEM_CATCH_UP_HOURS")
+
+
+def test_the_readme_and_the_example_file_name_every_setting() -> None:
+    root = Path(__file__).resolve().parent.parent
+    table = (root / "README.md").read_text().split("\n## Settings\n")[1].split("\n## ")[0]
+    rows = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
+    assert rows == set(ENVIRONMENT)
+    example = (root / ".env.example").read_text()
+    named = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "=" in line}
+    assert named <= set(ENVIRONMENT)
