@@ -9,8 +9,8 @@ messages per channel (threads included), modals, App Home views, trigger ids, ``
 webhooks and files uploaded the v2 way (``files.getUploadURLExternal``, a POST of the bytes to the
 returned ``upload_url`` on this server, ``files.completeUploadExternal``), with Slack's limits: 50
 blocks a message, 100 a view, a trigger id valid once within 3 seconds, a ``response_url`` used at
-most 5 times within 30 minutes; lists (``users.list``, ``conversations.members``) come in pages
-with Slack's ``response_metadata.next_cursor``.
+most 5 times within 30 minutes; lists (``users.list``, ``conversations.members``,
+``conversations.history``) come in pages with Slack's ``response_metadata.next_cursor``.
 
 One rule is stricter than Slack on purpose (a product rule): a message that has ``blocks`` must
 also carry a top-level fallback ``text``; without it the message is refused with ``no_text``, on
@@ -19,7 +19,8 @@ not as long as ``files.getUploadURLExternal`` was told is refused with HTTP 400.
 
 Every request is recorded whole as a `RecordedCall`; tests wait for calls with `wait_for` instead
 of sleeping. `fail_next` and `delay_next` inject rate limits, server errors, Slack errors and slow
-answers. Time-based rules read an injectable ``clock`` so expiry can be tested without waiting.
+answers; ``latency`` (or `set_latency`) slows every Web API answer as a real network would, for
+benchmarks. Time-based rules read an injectable ``clock`` so expiry can be tested without waiting.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -52,6 +54,8 @@ Clock = Callable[[], float]
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 ATTACHMENT_LIMIT = 100
+HISTORY_LIMIT = 999
+HISTORY_DEFAULT_LIMIT = 100
 MESSAGE_TEXT_LIMIT = 40_000
 VIEW_SIZE_LIMIT = 250_000
 VIEW_STACK_LIMIT = 3
@@ -224,12 +228,29 @@ def _validated_content(args: Mapping[str, Any], *, status: int = 200) -> JSON:
             and isinstance(metadata.get("event_payload"), dict)
         ):
             raise SlackFailure("invalid_metadata_format", status=status)
-        content["metadata"] = metadata
+        # kept in the shape Slack returns it on messages, whatever else the caller sent
+        content["metadata"] = {
+            "event_type": metadata["event_type"],
+            "event_payload": metadata["event_payload"],
+        }
     if not (content["text"] or blocks or attachments):
         raise SlackFailure("no_text", status=status)
     if blocks and not content["text"]:  # Tandem's rule, stricter than Slack: fallback text
         raise SlackFailure("no_text", status=status)
     return content
+
+
+def _timestamp(value: object, error: str) -> Decimal | None:
+    """A ``latest``/``oldest`` argument as an exact number (None when not given), or ``error``."""
+    if value is None or value == "":
+        return None
+    try:
+        parsed = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise SlackFailure(error) from None
+    if not parsed.is_finite() or parsed < 0:
+        raise SlackFailure(error)
+    return parsed
 
 
 def _view_problems(view: object, *, kinds: tuple[str, ...]) -> list[str]:
@@ -332,6 +353,7 @@ class SlackLookalike:
     ``handle``, ``description``, ``users`` and ``disabled``; all default to a small
     sales-and-marketing workspace. ``clock`` (monotonic seconds) drives trigger and
     ``response_url`` expiry and `RecordedCall.at`; ``wall_clock`` (epoch seconds) makes ``ts``.
+    ``latency`` (seconds) is added before every Web API answer; see `set_latency`.
     """
 
     def __init__(
@@ -349,6 +371,7 @@ class SlackLookalike:
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
         host: str = "127.0.0.1",
+        latency: float = 0.0,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -360,6 +383,8 @@ class SlackLookalike:
         self._clock = clock
         self._wall_clock = wall_clock
         self._host = host
+        self._latency = 0.0
+        self.set_latency(latency)
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -406,6 +431,7 @@ class SlackLookalike:
             "users.list": self._users_list,
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
+            "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
@@ -628,6 +654,22 @@ class SlackLookalike:
         with self._cond:
             self._faults.setdefault(method, []).append(_Fault(times, delay=seconds))
 
+    def hold_answer_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Do the next ``times`` calls to ``method`` at once (a message is posted, the call recorded)
+        but answer only after ``seconds``: the caller can die between Slack acting and hearing so."""
+        with self._cond:
+            self._held.setdefault(method, []).append(_Fault(times, delay=seconds))
+
+    def set_latency(self, seconds: float) -> None:
+        """Add ``seconds`` before every Web API answer from now on (0 for none).
+
+        The wait holds no lock, so concurrent calls overlap as they would on the network; it comes
+        on top of any `delay_next`. ``response_url`` posts and file uploads are not slowed.
+        """
+        if not seconds >= 0:  # also refuses NaN
+            raise ValueError(f"latency must be 0 or more seconds, got {seconds!r}")
+        self._latency = float(seconds)  # one attribute write: atomic, read without the lock
+
     # ------------------------------------------------------------------ HTTP plumbing
 
     def _reset_state(self) -> None:
@@ -645,6 +687,7 @@ class SlackLookalike:
         self._uploads: dict[str, _Upload] = {}
         self._upload_order: list[_Upload] = []
         self._faults: dict[str, list[_Fault]] = {}
+        self._held: dict[str, list[_Fault]] = {}
         self._last_ts = 0
         self._ids = itertools.count(1)
 
@@ -653,6 +696,9 @@ class SlackLookalike:
         body = request.rfile.read(length) if length else b""
         headers = dict(request.headers.items())
         parts = urlsplit(request.path)
+        latency = self._latency
+        if latency and parts.path.startswith("/api/"):
+            time.sleep(latency)  # outside the lock: concurrent calls wait side by side
         method, args, answer = self._route(parts.path, parts.query, headers, body)
         with self._cond:  # recorded before answering: a caller that got its answer sees it
             self._calls.append(
@@ -661,6 +707,14 @@ class SlackLookalike:
                 )
             )
             self._cond.notify_all()
+            held = self._held.get(method) or []
+            hold = held[0].delay if held else 0.0
+            if held:
+                held[0].remaining -= 1
+                if held[0].remaining <= 0:
+                    held.pop(0)
+        if hold:
+            time.sleep(hold)  # outside the lock: the call is recorded, its answer not yet given
         as_text = answer.text is not None
         payload = (answer.text or "").encode() if as_text else json.dumps(answer.body).encode()
         request.send_response(answer.status)
@@ -861,6 +915,15 @@ class SlackLookalike:
             self._members[channel_id] = {user_id, self.bot_user_id}
         return channel_id
 
+    def _readable(self, ref: object) -> JSON:
+        """A conversation whose history the bot may read: a DM it has, or a channel it is in."""
+        if not isinstance(ref, str) or (ref not in self._channels and ref not in self._ims):
+            raise SlackFailure("channel_not_found")  # history takes ids only, not names
+        channel = self._channel(ref)
+        if not channel.get("is_im") and not channel.get("is_member", True):
+            raise SlackFailure("not_in_channel")
+        return channel
+
     def _postable(self, ref: object) -> JSON:
         channel = self._channel(ref, users_open_dm=True)
         if channel.get("is_archived"):
@@ -873,12 +936,12 @@ class SlackLookalike:
 
     @staticmethod
     def _paged(
-        ids: list[str], args: JSON, *, default_limit: int | None, max_limit: int
+        ids: list[str], args: JSON, *, default_limit: int | None, max_limit: int, kind: str = "user"
     ) -> tuple[list[str], str]:
         """One page of ``ids`` and the cursor to the next ("" on the last page), as Slack pages.
 
-        A cursor is opaque to callers; here it is base64 of ``user:<first id of the page>``, the
-        shape Slack's own cursors have.
+        A cursor is opaque to callers; here it is base64 of ``<kind>:<first id of the page>``
+        (``user:U123``, ``next_ts:1700000000.000100``), the shape Slack's own cursors have.
         """
         raw_limit = args.get("limit")
         try:
@@ -899,7 +962,7 @@ class SlackLookalike:
                 raise SlackFailure("invalid_cursor")
             start = ids.index(first)
         end = start + limit
-        following = base64.b64encode(f"user:{ids[end]}".encode()).decode() if end < len(ids) else ""
+        following = base64.b64encode(f"{kind}:{ids[end]}".encode()).decode() if end < len(ids) else ""
         return ids[start:end], following
 
     # ------------------------------------------------------------------ message store
@@ -1107,6 +1170,41 @@ class SlackLookalike:
         members = sorted(self._members.get(channel["id"], ()))
         page, following = self._paged(members, args, default_limit=100, max_limit=999)
         return {"members": page, "response_metadata": {"next_cursor": following}}
+
+    def _conversations_history(self, args: JSON) -> JSON:
+        channel = self._readable(args.get("channel"))
+        oldest = _timestamp(args.get("oldest"), "invalid_ts_oldest")
+        latest = _timestamp(args.get("latest"), "invalid_ts_latest")
+        inclusive = _flag(args.get("inclusive"))  # only ever compared against a given bound
+
+        def in_range(ts: Decimal) -> bool:
+            after = oldest is None or ts > oldest or (inclusive and ts == oldest)
+            before = latest is None or ts < latest or (inclusive and ts == latest)
+            return after and before
+
+        # Top-level messages and thread parents, newest first; replies stay in their threads.
+        timeline = {
+            m["ts"]: m
+            for m in reversed(self._messages.get(channel["id"], []))
+            if m.get("thread_ts") in (None, m["ts"]) and in_range(Decimal(m["ts"]))
+        }
+        page, following = self._paged(
+            list(timeline),
+            args,
+            default_limit=HISTORY_DEFAULT_LIMIT,
+            max_limit=HISTORY_LIMIT,
+            kind="next_ts",
+        )
+        messages = [copy.deepcopy(timeline[ts]) for ts in page]
+        if not _flag(args.get("include_all_metadata")):
+            for message in messages:
+                message.pop("metadata", None)
+        return {
+            "messages": messages,
+            "has_more": bool(following),
+            "pin_count": 0,  # pins are not modelled
+            "response_metadata": {"next_cursor": following},
+        }
 
     def _conversations_info(self, args: JSON) -> JSON:
         channel = copy.deepcopy(self._channel(args.get("channel")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import http.client
 import json
@@ -10,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -662,6 +664,152 @@ def test_private_channels_the_bot_is_not_in_keep_their_members() -> None:
         assert lookalike.channel_members("C0DEALS") == ["U0ANA"]
 
 
+# ----------------------------------------------------------------------------- conversations.history
+
+
+@pytest.fixture
+def timeline(slack_clock: FakeClock) -> Iterator[tuple[SlackLookalike, WebClient, FakeClock]]:
+    """A look-alike whose message timestamps follow a wall clock the test moves."""
+    wall = FakeClock(1_700_000_000.0)
+    with SlackLookalike(bot_token="xoxb-t", clock=slack_clock, wall_clock=wall) as lookalike:
+        yield lookalike, WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None), wall
+
+
+def post_each_second(client: WebClient, wall: FakeClock, channel: str, count: int) -> list[str]:
+    """Post ``count`` messages one wall-clock second apart; their ts, oldest first."""
+    stamps = []
+    for n in range(1, count + 1):
+        wall.advance(1)
+        stamps.append(client.chat_postMessage(channel=channel, text=f"m{n}")["ts"])
+    return stamps
+
+
+def test_history_is_newest_first_and_leaves_thread_replies_in_their_threads(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel="C0FIELD", text="first")["ts"]
+    parent = client.chat_postMessage(channel="C0FIELD", text="parent")["ts"]
+    client.chat_postMessage(channel="C0FIELD", text="reply", thread_ts=parent)
+    said = lookalike.post_user_message("C0FIELD", "U0ANA", "from ana")
+    client.chat_postEphemeral(channel="C0FIELD", user="U0ANA", text="only ana")
+    history = client.conversations_history(channel="C0FIELD")
+    assert [(m["text"], m["ts"]) for m in history["messages"]] == [
+        ("from ana", said["ts"]),
+        ("parent", parent),
+        ("first", first),
+    ]
+    assert (history["messages"][1]["reply_count"], history["messages"][1]["thread_ts"]) == (1, parent)
+    assert (history["has_more"], history["pin_count"], history["response_metadata"]) == (
+        False,
+        0,
+        {"next_cursor": ""},
+    )
+    assert client.conversations_history(channel="C0WINS")["messages"] == []
+
+
+def test_history_bounds_are_exclusive_unless_inclusive(
+    timeline: tuple[SlackLookalike, WebClient, FakeClock],
+) -> None:
+    _, client, wall = timeline
+    one, two, _, four = post_each_second(client, wall, "C0SALES", 4)
+
+    def texts(**bounds: Any) -> list[str]:
+        return [m["text"] for m in client.conversations_history(channel="C0SALES", **bounds)["messages"]]
+
+    assert (one, four) == ("1700000001.000000", "1700000004.000000")
+    assert texts(oldest=one, latest=four) == ["m3", "m2"]
+    assert texts(oldest=one, latest=four, inclusive=True) == ["m4", "m3", "m2", "m1"]
+    assert texts(oldest=two) == ["m4", "m3"]
+    assert texts(latest="1700000003", inclusive=1) == ["m3", "m2", "m1"]  # whole seconds are timestamps too
+    assert texts(oldest="1700000002.5") == ["m4", "m3"]
+    assert texts(inclusive=True) == ["m4", "m3", "m2", "m1"]  # no bounds: nothing to include
+    assert texts(oldest=four) == []
+
+
+def test_history_pages_with_limit_and_cursor(timeline: tuple[SlackLookalike, WebClient, FakeClock]) -> None:
+    _, client, wall = timeline
+    stamps = post_each_second(client, wall, "C0TRACKER", 5)
+    first = client.conversations_history(channel="C0TRACKER", limit=2)
+    assert ([m["text"] for m in first["messages"]], first["has_more"]) == (["m5", "m4"], True)
+    cursor = first["response_metadata"]["next_cursor"]
+    assert base64.b64decode(cursor).decode() == f"next_ts:{stamps[2]}"
+    second = client.conversations_history(channel="C0TRACKER", limit=2, cursor=cursor)
+    assert ([m["text"] for m in second["messages"]], second["has_more"]) == (["m3", "m2"], True)
+    last = client.conversations_history(
+        channel="C0TRACKER", limit=2, cursor=second["response_metadata"]["next_cursor"]
+    )
+    assert (last["messages"][0]["text"], last["has_more"], last["response_metadata"]["next_cursor"]) == (
+        "m1",
+        False,
+        "",
+    )
+    pages = [  # slack_sdk follows cursors; the bounds hold on every page
+        [m["text"] for m in page["messages"]]
+        for page in client.conversations_history(channel="C0TRACKER", limit=2, oldest=stamps[0])
+    ]
+    assert pages == [["m5", "m4"], ["m3", "m2"]]
+
+
+def test_history_returns_metadata_only_when_asked_for(lookalike: SlackLookalike, client: WebClient) -> None:
+    metadata = {"event_type": "win_logged", "event_payload": {"id": 7}}
+    posted = client.chat_postMessage(channel="C0WINS", text="win", metadata={**metadata, "extra": "not kept"})
+    assert posted["message"]["metadata"] == metadata  # Slack's shape: event_type and event_payload
+    client.chat_postMessage(channel="C0WINS", text="plain")
+    plain = client.conversations_history(channel="C0WINS")["messages"]
+    assert [("metadata" in m, m["text"]) for m in plain] == [(False, "plain"), (False, "win")]
+    full = client.conversations_history(channel="C0WINS", include_all_metadata=True)["messages"]
+    assert [m.get("metadata") for m in full] == [None, metadata]
+    assert lookalike.messages("C0WINS")[0]["metadata"] == metadata  # the store keeps it either way
+
+
+def test_history_of_a_dm_the_bot_opened(lookalike: SlackLookalike, client: WebClient) -> None:
+    dm = client.conversations_open(users="U0BEN")["channel"]["id"]
+    lookalike.post_user_message(dm, "U0BEN", "can I get the deck?")
+    client.chat_postMessage(channel=dm, text="here it is")
+    history = client.conversations_history(channel=dm)
+    assert [(m["user"], m["text"]) for m in history["messages"]] == [
+        ("U0TANDEMBOT", "here it is"),
+        ("U0BEN", "can I get the deck?"),
+    ]
+    assert failure(lambda: client.conversations_history(channel="D0ANA"))["error"] == "channel_not_found"
+
+
+def test_history_of_channels_the_bot_cannot_read() -> None:
+    channels = {
+        "C0OUT": {"name": "elsewhere", "is_member": False},
+        "C0HIDDEN": {"name": "board", "is_private": True, "is_member": False},
+        "C0OLD": {"name": "old", "is_archived": True},
+    }
+    with SlackLookalike(bot_token="xoxb-t", channels=channels) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        lookalike.post_user_message("C0OUT", "U0ANA", "not for the bot")
+        assert failure(lambda: client.conversations_history(channel="C0OUT"))["error"] == "not_in_channel"
+        assert (
+            failure(lambda: client.conversations_history(channel="C0HIDDEN"))["error"] == "channel_not_found"
+        )
+        assert client.conversations_history(channel="C0OLD")["messages"] == []  # archived stays readable
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ({}, "channel_not_found"),
+        ({"channel": "C0NOPE"}, "channel_not_found"),
+        ({"channel": "#sales"}, "channel_not_found"),  # ids only
+        ({"channel": "C0SALES", "oldest": "yesterday"}, "invalid_ts_oldest"),
+        ({"channel": "C0SALES", "oldest": "-1"}, "invalid_ts_oldest"),
+        ({"channel": "C0SALES", "latest": "NaN"}, "invalid_ts_latest"),
+        ({"channel": "C0SALES", "limit": 1000}, "invalid_limit"),
+        ({"channel": "C0SALES", "limit": "many"}, "invalid_limit"),
+        ({"channel": "C0SALES", "cursor": "%%%"}, "invalid_cursor"),
+        ({"channel": "C0SALES", "cursor": "bmV4dF90czoxLjA="}, "invalid_cursor"),  # next_ts:1.0
+    ],
+)
+def test_history_refusals(client: WebClient, args: dict[str, Any], error: str) -> None:
+    client.chat_postMessage(channel="C0SALES", text="x")
+    assert failure(lambda: client.api_call("conversations.history", params=args))["error"] == error
+
+
 def test_files_upload_v2_end_to_end(lookalike: SlackLookalike, client: WebClient) -> None:
     content = "number,title\n1,Leads lack phone numbers\n"
     answer = client.files_upload_v2(
@@ -940,6 +1088,39 @@ def test_injected_slack_errors(lookalike: SlackLookalike, client: WebClient) -> 
         answer = failure(lambda: client.chat_postMessage(channel="C0TRACKER", text="x"))
         assert (answer["status"], answer["error"]) == (200, "channel_not_found")
     assert client.chat_postMessage(channel="C0TRACKER", text="x")["ok"]
+
+
+def test_latency_comes_before_every_web_api_answer() -> None:
+    with SlackLookalike(bot_token="xoxb-t", latency=0.2) as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        started = time.monotonic()  # the look-alike's default clock: RecordedCall.at is comparable
+        client.auth_test()
+        failure(lambda: client.api_call("foo.bar"))
+        assert [c.at - started >= 0.2 for c in lookalike.calls] == [True, True]
+
+
+def test_set_latency_slows_concurrent_calls_each_and_adds_to_delay_next() -> None:
+    with SlackLookalike(bot_token="xoxb-t") as lookalike:
+        client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
+        lookalike.set_latency(0.3)
+        started = time.monotonic()
+        workers = [
+            threading.Thread(target=client.chat_postMessage, kwargs={"channel": c, "text": "x"})
+            for c in ("C0SALES", "C0MARKETING")
+        ]
+        for worker in workers:
+            worker.start()
+        calls = lookalike.wait_for("chat.postMessage", count=2)
+        for worker in workers:
+            worker.join()
+        assert [(c.ok, c.at - started >= 0.3) for c in calls] == [(True, True), (True, True)]
+        lookalike.set_latency(0.1)
+        lookalike.delay_next("auth.test", 0.2)
+        started = time.monotonic()
+        client.auth_test()
+        assert lookalike.calls_to("auth.test")[0].at - started >= 0.3
+        with pytest.raises(ValueError, match="latency"):
+            lookalike.set_latency(-1)
 
 
 # ----------------------------------------------------------------------------- response_url
