@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from slack_bolt import App
 
 from bot.config import Settings
 from bot.db import Database
-from bot.services import Services, build_services
+from bot.services import Services, build_services, utc_now
 from bot.slack.client import web_client
 from bot.slack.pacing import PacedListeners
 from bot.workspaces import WorkspaceDefaults
@@ -24,10 +26,15 @@ LISTENER_THREADS = 64
 WORKING_AT_ONCE = 2
 
 
-def services_for(settings: Settings) -> Services:
-    """Tandem's services on the configured database."""
+def services_for(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
+    """Tandem's services on the configured database, at the time `clock` says."""
     defaults = WorkspaceDefaults(timezone=settings.timezone, tracker_channel=settings.tracker_channel)
-    return build_services(Database.at(settings.database_url.get_secret_value()), defaults)
+    return build_services(
+        Database.at(settings.database_url.get_secret_value()),
+        defaults,
+        clock,
+        digest_defaults=settings.digest_defaults(),
+    )
 
 
 def create_app(settings: Settings, services: Services) -> App:
