@@ -5,14 +5,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import errors, home, issues, teams
+from handlers import digest, errors, home, issues, teams
 from handlers.context import Admins
 
 
 def register_all(app: App, services: Services, admins: Admins) -> None:
     # One App Home, published by its own listeners and again after clicks made on it.
-    home_page = home.Home(services.tracker, services.people, services.workspaces, admins)
+    home_page = home.Home(services.tracker, services.people, services.workspaces, admins, services.digests)
     errors.register(app)
     issues.register(app, services, admins, home_page)
     home.register(app, home_page)
     teams.register(app, services, admins, home_page)
+    digest.register(app, services, admins, home_page)

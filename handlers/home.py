@@ -7,24 +7,26 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks import digest as digest_blocks
 from bot.blocks import home as home_blocks
+from bot.digest import Digests
 from bot.issues import IssueView, Tracker
-from bot.people import People
+from bot.people import Actor, People
 from bot.workspaces import WorkspaceKey, Workspaces
 from handlers.context import Admins, workspace_of
-
-# Open issues looked through for those raised by people on Other or on no team (the board
-# counts them exactly; this many is plenty to fill their few lines).
 
 
 class Home:
     """Builds and publishes one person's App Home; nothing is remembered between publishes."""
 
-    def __init__(self, tracker: Tracker, people: People, workspaces: Workspaces, admins: Admins) -> None:
+    def __init__(
+        self, tracker: Tracker, people: People, workspaces: Workspaces, admins: Admins, digests: Digests
+    ) -> None:
         self._tracker = tracker
         self._people = people
         self._workspaces = workspaces
         self._admins = admins
+        self._digests = digests
 
     def publish(
         self,
@@ -50,10 +52,30 @@ class Home:
             else None
         )
         page = home_blocks.HomePage(
-            team=self._people.team_of(key, user_id), shown=shown, admin=admin, notice=notice
+            team=self._people.team_of(key, user_id),
+            shown=shown,
+            admin=admin,
+            notice=notice,
+            digest=self._digest_part(key, actor),
         )
         zone = self._workspaces.settings_for(key).timezone
         client.views_publish(user_id=user_id, view=home_blocks.home(page, zone))
+
+    def _digest_part(self, key: WorkspaceKey, actor: Actor) -> home_blocks.DigestPart:
+        digests = self._digests
+        week = digests.current_week(key)
+        settings = digests.settings(key)
+        items = digests.items(key, week.key)
+        shown = items[: digest_blocks.HOME_ITEMS]
+        return home_blocks.DigestPart(
+            week=week,
+            settings=settings,
+            record=digests.record(key, week.key),
+            items=shown,
+            total=len(items),
+            changeable=frozenset(i.id for i in shown if i.may_be_changed_by(actor, settings.editor_ids)),
+            is_admin=actor.is_admin,
+        )
 
     def refresh(
         self, client: WebClient, body: dict[str, Any], context: BoltContext, notice: str = ""

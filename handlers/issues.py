@@ -39,6 +39,7 @@ from bot.services import Services
 from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
+from handlers.text import error_of, first_word, with_names
 
 T = TypeVar("T")
 
@@ -55,8 +56,6 @@ _CARD_FAILURES = {
     "cant_update_message": "Slack won't let Tandem edit that card.",
 }
 _NUMBER = re.compile(r"#?(\d{1,9})")  # nine digits stay inside the database's integer column
-_BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
-_NAMES_LOOKED_UP = 5  # mentions named per message, so a pasted roll-call cannot stall a form
 # Replies written by people: plain ones, ones also sent to the channel, and ones with a file.
 _PEOPLES_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
@@ -77,7 +76,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         context: BoltContext,
         logger: logging.Logger,
     ) -> None:
-        first, rest = _first_word(command.get("text") or "")
+        first, rest = first_word(command.get("text") or "")
         key = workspace_of(context, body)
         user_id = command["user_id"]
         match first.lower():
@@ -138,7 +137,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         rest: str,
         logger: logging.Logger,
     ) -> None:
-        asked, who = _first_word(rest)
+        asked, who = first_word(rest)
         number = _number_or_explain(ack, asked, "assign 12 @person")
         if number is None:
             return
@@ -176,7 +175,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         rest: str,
         logger: logging.Logger,
     ) -> None:
-        asked, typed_note = _first_word(rest)
+        asked, typed_note = first_word(rest)
         number = _number_or_explain(ack, asked, "close 12 [note]")
         if number is None:
             return
@@ -268,7 +267,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
                 initial_comment=f"The shared tracker's {count} issues, as of today, as you asked.",
             )
         except SlackApiError as failure:
-            error = _error_of(failure)
+            error = error_of(failure)
             logger.warning(
                 "Could not send the issue export to %s in team %s: %s", user_id, key.team_id, error
             )
@@ -326,7 +325,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         try:
             permalink = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
         except SlackApiError as failure:
-            logger.warning("No permalink for message %s in %s: %s", ts, channel, _error_of(failure))
+            logger.warning("No permalink for message %s in %s: %s", ts, channel, error_of(failure))
         origin = blocks.FormOrigin(
             response_url=shortcut.get("response_url"),
             source_channel=channel,
@@ -394,7 +393,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         try:
             posted = client.chat_postMessage(channel=channel, unfurl_links=False, **card.as_kwargs())
         except SlackApiError as failure:
-            error = _error_of(failure)
+            error = error_of(failure)
             logger.warning(
                 "Could not post the card of issue #%s to %s in team %s: %s",
                 issue.number,
@@ -427,7 +426,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
                 **blocks.raised_from_message_note(issue).as_kwargs(),
             )
         except SlackApiError as failure:
-            error = _error_of(failure)
+            error = error_of(failure)
             logger.warning("Could not reply under the message #%s came from: %s", issue.number, error)
             if error == "not_in_channel":
                 return "I couldn't reply under the message: invite Tandem there with `/invite @Tandem`."
@@ -595,7 +594,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         try:
             client.chat_update(channel=issue.card.channel, ts=issue.card.ts, **card.as_kwargs())
         except SlackApiError as failure:
-            error = _error_of(failure)
+            error = error_of(failure)
             logger.warning("Could not update the card of #%s in team %s: %s", number, key.team_id, error)
             reason = _CARD_FAILURES.get(error, "Slack refused it. It will catch up on the next change.")
             return f"#{number} is saved, but I couldn't update its card: {reason}"
@@ -614,7 +613,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
                 **note.as_kwargs(),
             )
         except SlackApiError as failure:
-            logger.warning("Could not reply under the card of #%s: %s", issue.number, _error_of(failure))
+            logger.warning("Could not reply under the card of #%s: %s", issue.number, error_of(failure))
 
     # Comments and details
 
@@ -708,7 +707,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
                     text=f"I couldn't keep that reply as a comment on #{number}: {invalid}",
                 )
             except SlackApiError as failure:
-                logger.warning("Could not tell %s why: %s", event["user"], _error_of(failure))
+                logger.warning("Could not tell %s why: %s", event["user"], error_of(failure))
             return
         except IssueNotFound:
             return
@@ -779,7 +778,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             try:
                 client.chat_delete(channel=gone.card.channel, ts=gone.card.ts)
             except SlackApiError as failure:
-                logger.warning("Could not delete the card of #%s: %s", number, _error_of(failure))
+                logger.warning("Could not delete the card of #%s: %s", number, error_of(failure))
         client.views_update(view_id=body["view"]["id"], view=blocks.deleted_view(gone, user_id))
 
     def details_view(
@@ -812,7 +811,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             else:
                 client.chat_postMessage(channel=user_id, text=text)
         except SlackApiError as failure:
-            logger.warning("Could not tell %s: %s", user_id, _error_of(failure))
+            logger.warning("Could not tell %s: %s", user_id, error_of(failure))
 
     def unassignable(client: WebClient, user_id: str) -> str | None:
         """Why `user_id` cannot own an issue (not a person here), or None when they can."""
@@ -825,21 +824,6 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         if found.get("is_bot") or user_id == "USLACKBOT":
             return "Issues are owned by people, not by apps or bots."
         return None
-
-    def with_names(client: WebClient, text: str, logger: logging.Logger) -> str:
-        """Message text with bare mentions (<@U123>) labelled, so made plain they read "@ana"."""
-        ids = list(dict.fromkeys(_BARE_MENTION.findall(text)))[:_NAMES_LOOKED_UP]
-        names: dict[str, str] = {}
-        for user_id in ids:
-            try:
-                found = client.users_info(user=user_id)["user"]
-            except SlackApiError as failure:
-                logger.info("No name for %s: %s", user_id, _error_of(failure))
-                continue
-            profile = found.get("profile") or {}
-            name = profile.get("display_name") or found.get("real_name") or found.get("name") or user_id
-            names[user_id] = re.sub(r"[<>|]", "", str(name))
-        return _BARE_MENTION.sub(lambda m: f"<@{m[1]}|{names[m[1]]}>" if m[1] in names else m[0], text)
 
     # Registered in one place, one line each.
     app.command(blocks.COMMAND)(handle_issue_command)
@@ -878,22 +862,12 @@ def _number_or_explain(ack: Ack, asked: str, usage: str) -> int | None:
     return None
 
 
-def _first_word(text: str) -> tuple[str, str]:
-    """The first word of command text and the rest, whatever spaces or new lines part them."""
-    words = text.split(None, 1)
-    return (words[0], words[1].strip()) if len(words) == 2 else (text.strip(), "")
-
-
 def _is_user_id(candidate: str) -> bool:
     try:
         user(candidate)
     except ValueError:
         return False
     return True
-
-
-def _error_of(failure: SlackApiError) -> str:
-    return str(failure.response.get("error", "")) if failure.response is not None else ""
 
 
 def _on_app_home(body: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.blocks import digest as digest_blocks
 from bot.blocks.issues import HELP
 from handlers import register_all
 from handlers.context import Admins
@@ -38,6 +39,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     # Team sources may be public or private channels; Slack asks for the scope of each kind.
     "conversations_members": ("channels:read", "groups:read"),
     "conversations_open": ("im:write",),
+    # Scheduled posts look for themselves in the channel or DM they went to (bot/slack/posting.py).
+    "conversations_history": ("channels:history", "groups:history", "im:history"),
     "usergroups_users_list": ("usergroups:read",),
     "usergroups_list": ("usergroups:read",),
     "files_upload_v2": ("files:write",),
@@ -146,6 +149,14 @@ def test_the_issue_commands_usage_hint_matches_its_help() -> None:
     # Help says "/issue <title>"; the hint's "[title]" also covers "/issue" alone, which opens the form.
     helped = {usage.removeprefix("/issue ").replace("<title>", "[title]") for usage, _ in HELP}
     assert hinted == helped - {"/issue"}
+
+
+def test_the_digest_commands_usage_hint_matches_its_help() -> None:
+    [digest] = [c for c in FEATURES["slash_commands"] if c["command"] == "/digest"]
+    hinted = {alternative.strip() for alternative in digest["usage_hint"].split(" | ")}
+    # Help says "/digest add" and "/digest add <text>"; the hint's "add [text]" covers both.
+    helped = {usage.removeprefix("/digest ").replace(" <text>", " [text]") for usage, _ in digest_blocks.HELP}
+    assert hinted == helped - {"add"}
 
 
 def test_bot_scopes_are_exactly_what_the_code_calls_for() -> None:

@@ -1,4 +1,5 @@
-"""App Home: your issues, issues you raised, overdue and open by team, your team, a filter, and team setup.
+"""App Home: your issues, issues you raised, overdue and open by team, your team, a filter, team setup,
+and this week's digest.
 
 Every section is capped with "+N more" so the whole view stays inside Slack's 100 blocks.
 """
@@ -25,9 +26,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks import digest as digest_blocks
 from bot.blocks import teams as team_blocks
 from bot.blocks.issues import CARD_ACTIONS, OPEN_FORM_ACTION, TAKE_ACTION
 from bot.blocks.text import cut, day, link, user, when
+from bot.digest import DigestItem, DigestRecord, DigestSettings, DigestWeek
 from bot.issues import Board, IssueList, IssueView, Priority, SharedIssue
 from bot.people import MappedSource, Membership, Team
 
@@ -38,12 +41,13 @@ VIEW_BLOCK_LIMIT = 100
 BLOCKS_PER_ISSUE = 2  # the title (with "Take it" when nobody owns it) and a line of facts
 # Header, intro, the actions row, a notice, your team (2), the admin part (2) and a divider.
 TOP_BLOCKS = 9
+DIGEST_BLOCKS = 1 + digest_blocks.HOME_BLOCKS  # a divider, then the digest's part at its largest
 OVERVIEW_SECTIONS = 6  # yours, raised by you, overdue, raised by Sales, by Marketing, by others
 SECTION_FRAME = 2  # a section's header, and its "+N more" or "nothing here" line
-OVERVIEW_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - OVERVIEW_SECTIONS * SECTION_FRAME) // (
+OVERVIEW_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - DIGEST_BLOCKS - OVERVIEW_SECTIONS * SECTION_FRAME) // (
     OVERVIEW_SECTIONS * BLOCKS_PER_ISSUE
 )
-LIST_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - SECTION_FRAME) // BLOCKS_PER_ISSUE
+LIST_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - DIGEST_BLOCKS - SECTION_FRAME) // BLOCKS_PER_ISSUE
 
 _FILTERS = (
     IssueView.MINE,
@@ -95,6 +99,19 @@ class TeamsAdmin:
 
 
 @dataclass(frozen=True)
+class DigestPart:
+    """This week's digest as one person sees it: its first items, and which of them they may change."""
+
+    week: DigestWeek
+    settings: DigestSettings
+    record: DigestRecord
+    items: Sequence[DigestItem]  # at most digest_blocks.HOME_ITEMS
+    total: int
+    changeable: frozenset[int]  # ids of the items shown that this person may edit or remove
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
 class HomePage:
     """Everything one person's App Home shows."""
 
@@ -103,6 +120,7 @@ class HomePage:
     admin: TeamsAdmin | None = None
     notice: str = ""
     """A short mrkdwn answer to what they just did, shown at the top once."""
+    digest: DigestPart | None = None
 
 
 def home(page: HomePage, zone: ZoneInfo) -> View:
@@ -153,6 +171,18 @@ def home(page: HomePage, zone: ZoneInfo) -> View:
             blocks += _section(
                 "Raised by others", page.shown.board.others, zone, offered, empty="", more_in=IssueView.OPEN
             )
+    if page.digest is not None:
+        part = page.digest
+        blocks.append(DividerBlock())
+        blocks += digest_blocks.home_part(
+            part.items[: digest_blocks.HOME_ITEMS],
+            part.total,
+            part.week,
+            part.settings,
+            part.record,
+            lambda item: item.id in part.changeable,
+            is_admin=part.is_admin,
+        )
     return View(
         type="home",
         callback_id="home",

@@ -26,6 +26,7 @@ BOT_TOKEN = "xoxb-test-0000-tandem"
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0TANDEM"
 TRACKER = "C0TRACKER"
+SALES, MARKETING = "C0SALES", "C0MARKETING"
 ANA, BEN = "U0ANA", "U0BEN"
 
 
@@ -80,13 +81,15 @@ def start_tandem(
             "DATABASE_URL": database_url,
             "TANDEM_TIMEZONE": "Europe/Paris",
             "TANDEM_TRACKER_CHANNEL": TRACKER,
+            "TANDEM_SALES_CHANNEL": SALES,
+            "TANDEM_MARKETING_CHANNEL": MARKETING,
             **environment,
         },
         env_file=None,
     )
     database = Database.at(database_url)
     defaults = WorkspaceDefaults(timezone=settings.timezone, tracker_channel=settings.tracker_channel)
-    services = build_services(database, defaults, clock)
+    services = build_services(database, defaults, clock, digest_defaults=settings.digest_defaults())
     app = create_app(settings, services)
     server = HttpServer(wsgi_app(app, database.is_reachable), "127.0.0.1", 0)
     serving = threading.Thread(target=server.serve_forever, name="tandem-http", daemon=True)

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks import digest as digest_blocks
 from bot.blocks import home as home_blocks
+from bot.digest import DigestItem, DigestRecord, DigestSettings, DigestStatus, DigestWeek, Section
 from bot.issues import Board, Category, IssueDraft, IssueList, IssueView, Priority, SharedIssue, Status
 from bot.people import Actor, MappedSource, Membership, Team, TeamSourceKind
 from bot.workspaces import WorkspaceKey
@@ -67,6 +69,7 @@ def test_the_overview_shows_each_list_with_who_raised_what(tandem: Tandem, clock
         "Raised by Sales (1)",
         "Raised by Marketing (1)",
         "Raised by others (1)",
+        "Thursday digest: 0 items",
     ]
     shown = texts(home)
     assert shown.count("#1  Webinar leads lack phone numbers") == 3  # raised, overdue, by Sales
@@ -132,6 +135,7 @@ def test_a_full_board_is_capped_within_app_homes_100_blocks(tandem: Tandem, cloc
         "Raised by Sales (10)",
         "Raised by Marketing (10)",
         "Raised by others (10)",
+        "Thursday digest: 0 items",
     ]
     more = [t for t in texts(home) if t.startswith("+")]
     cap = home_blocks.OVERVIEW_CAP
@@ -158,25 +162,25 @@ def test_the_filter_shows_one_list_and_home_remembers_it_in_the_view(
 
     assert overdue["private_metadata"] == "overdue"
     assert overdue["blocks"][2]["elements"][1]["initial_option"]["value"] == "overdue"
-    assert headers(overdue)[1:] == ["Overdue issues (3)"]
+    assert headers(overdue)[1:-1] == ["Overdue issues (3)"]
     assert [t for t in texts(overdue) if t.startswith("#")] == ["#1  Issue 0", "#2  Issue 1", "#3  Issue 2"]
 
     everything = pick(tandem, overdue, BEN, "open")
     assert len(everything["blocks"]) <= 100
-    assert headers(everything)[1:] == ["Open issues (50)"]
+    assert headers(everything)[1:-1] == ["Open issues (50)"]
     assert len([t for t in texts(everything) if t.startswith("#")]) == home_blocks.LIST_CAP
     assert f"+{50 - home_blocks.LIST_CAP} more." in texts(everything)
 
     # Coming back to the tab, Slack sends the last published view: the same list shows again.
     again = open_home(tandem, BEN, shown=everything)
-    assert headers(again)[1:] == ["Open issues (50)"]
+    assert headers(again)[1:-1] == ["Open issues (50)"]
     assert headers(pick(tandem, again, BEN, "overview"))[1] == "Your issues (0)"
 
 
 def test_empty_lists_say_so(tandem: Tandem) -> None:
     home = open_home(tandem, BEN)
     mine = pick(tandem, home, BEN, "mine")
-    assert headers(mine)[1:] == ["Your issues (0)"]
+    assert headers(mine)[1:-1] == ["Your issues (0)"]
     assert "You own no open issues." in texts(mine)
 
 
@@ -231,18 +235,44 @@ def test_the_renderer_keeps_any_board_within_100_blocks() -> None:
         [MappedSource(Team.SALES, TeamSourceKind.USERGROUP, "S0SALES", ADA, None)],
         [Membership(ANA, Team.SALES, "usergroup")],
     )
-    page = home_blocks.HomePage(team=None, shown=home_blocks.Overview(board), admin=admin, notice="Saved.")
+    digest = _full_digest()
+    page = home_blocks.HomePage(
+        team=None, shown=home_blocks.Overview(board), admin=admin, notice="Saved.", digest=digest
+    )
 
     view = home_blocks.home(page, ZoneInfo("Europe/Paris")).to_dict()
 
     assert check_view(view) == []
 
-    # Every part at its largest: the top (a notice, no team yet, the admin part) and six full sections.
+    # Every part at its largest: the top (a notice, no team yet, the admin part), six full sections
+    # and the digest's part with its most items.
     sections = home_blocks.OVERVIEW_SECTIONS * (home_blocks.SECTION_FRAME + 2 * home_blocks.OVERVIEW_CAP)
-    assert len(view["blocks"]) == home_blocks.TOP_BLOCKS + sections <= 100
+    assert len(view["blocks"]) == home_blocks.TOP_BLOCKS + sections + home_blocks.DIGEST_BLOCKS <= 100
     longest = IssueList(tuple(_issue(n) for n in range(1, home_blocks.LIST_CAP + 1)), 900)
-    listing = home_blocks.HomePage(team=None, shown=home_blocks.Listing(IssueView.ALL, longest), admin=admin)
+    listing = home_blocks.HomePage(
+        team=None, shown=home_blocks.Listing(IssueView.ALL, longest), admin=admin, digest=digest
+    )
     assert len(home_blocks.home(listing, ZoneInfo("UTC")).to_dict()["blocks"]) <= 100
+
+
+def _full_digest() -> home_blocks.DigestPart:
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    items = tuple(
+        DigestItem(n, "2026-W48", Section.KEY_ISSUE, "h" * 150, "d" * 1000, None, None, ANA, at, at)
+        for n in range(1, 60)
+    )
+    zone = ZoneInfo("Europe/Paris")
+    week = DigestWeek("2026-W48", date(2026, 11, 26), at + timedelta(days=2), at - timedelta(days=5), zone)
+    settings = DigestSettings("thu", "09:00", None, zone, True, "08:00", ADA, (), True, "wed", "14:00", None)
+    return home_blocks.DigestPart(
+        week=week,
+        settings=settings,
+        record=DigestRecord(week.key, DigestStatus.HELD),
+        items=items[: digest_blocks.HOME_ITEMS],
+        total=len(items),
+        changeable=frozenset(i.id for i in items),
+        is_admin=True,
+    )
 
 
 def _issue(number: int) -> SharedIssue:
