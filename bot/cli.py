@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from types import FrameType
 
 from slack_bolt import App
@@ -19,10 +20,13 @@ from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
 from bot.issue_export import ExportFormat, IssueExport, write_export
+from bot.scheduling import runner_name
+from bot.services import Services, utc_now
+from bot.slack.client import web_client
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
 from bot.workspaces import WorkspaceKey
 from jobs import timetable
-from jobs.scheduler import start_scheduler
+from jobs.scheduler import JobContext, Scheduler, start_scheduler
 
 log = logging.getLogger("tandem")
 
@@ -49,7 +53,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     issues.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
     issues.add_argument("--workspace", metavar="TEAM_ID", help="only this workspace (a Slack team ID, T…)")
     issues.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    jobs = commands.add_parser("jobs", help="see and run the scheduled jobs").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    listing = jobs.add_parser("list", help="when each job next runs in each workspace")
+    listing.add_argument(
+        "--workspace", metavar="TEAM_ID", nargs="+", default=[], help="only these workspaces"
+    )
+    running = jobs.add_parser("run", help="run one job now (once: what already ran is not run again)")
+    running.add_argument("job", help="a job id, as `tandem jobs list` shows")
+    running.add_argument(
+        "--workspace", metavar="TEAM_ID", nargs="+", default=[], help="only these workspaces"
+    )
+    running.add_argument(
+        "--at",
+        metavar="ISO_DATETIME",
+        type=_moment,
+        help="run as if it were this moment, e.g. 2026-11-26T09:00+00:00 (no offset: TANDEM_TIMEZONE)",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.command == "jobs":
+        if arguments.jobs_command == "list":
+            return list_jobs(arguments.workspace)
+        return run_job(arguments.job, arguments.workspace, arguments.at)
     if arguments.command == "db":
         return upgrade_database()
     if arguments.command == "export":
@@ -72,6 +98,74 @@ def export_issues(fmt: ExportFormat, team_id: str | None, output: str | None) ->
         database.dispose()
     print(f"Exported {written} issue{'' if written == 1 else 's'}", file=sys.stderr)
     return 0
+
+
+def list_jobs(team_ids: Sequence[str]) -> int:
+    """Print the timetable, and when each scheduled job next runs in each workspace."""
+    settings = _settings()
+    if settings is None:
+        return 2
+    services = services_for(settings)
+    try:
+        services.database.upgrade()
+        scheduler = Scheduler(timetable(settings), _job_context(settings, services), clock=services.clock)
+        for row in scheduler.timetable:
+            print(row.describe())
+        upcoming = scheduler.upcoming(team_ids)
+    except LookupError as unknown:
+        print(unknown.args[0], file=sys.stderr)
+        return 2
+    finally:
+        services.database.dispose()
+    if not upcoming:
+        print("\nTandem has met no workspace yet: scheduled jobs run in each workspace that has used it.")
+        return 0
+    print(f"\n{'JOB':<20} {'WORKSPACE':<12} {'OCCURRENCE':<11} {'NEXT RUN (workspace time)':<36} UTC")
+    for up in upcoming:
+        local = up.occurrence.due_at.astimezone(up.zone)
+        shown = f"{local:%a %d %b %Y %H:%M} {up.zone.key}"
+        print(
+            f"{up.job:<20} {up.team_id:<12} {up.occurrence.key:<11} {shown:<36} "
+            f"{up.occurrence.due_at:%Y-%m-%d %H:%M}"
+        )
+    return 0
+
+
+def run_job(job: str, team_ids: Sequence[str], at: datetime | None) -> int:
+    """Run one job now, or as if at `at`, in the given workspaces (all when none), through the ledger."""
+    settings = _settings()
+    if settings is None:
+        return 2
+    _configure_logging(settings.log_level)
+    moment = at if at is None or at.tzinfo is not None else at.replace(tzinfo=settings.zone)
+    services = services_for(settings, clock=(lambda: moment) if moment is not None else utc_now)
+    try:
+        services.database.upgrade()
+        scheduler = Scheduler(timetable(settings), _job_context(settings, services), clock=services.clock)
+        ran = scheduler.run_job(job, team_ids)
+    except LookupError as unknown:
+        print(unknown.args[0], file=sys.stderr)
+        return 2
+    finally:
+        services.database.dispose()
+    if not ran:
+        print(f"{job} is not scheduled in any workspace asked for (nothing to run)")
+    for each in ran:
+        print(f"{each.job} {each.occurrence} in {each.team_id}: {each.outcome}")
+    return 0
+
+
+def _job_context(settings: Settings, services: Services) -> JobContext:
+    return JobContext(services, web_client(settings), settings, services.ledger, runner_name())
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date and time such as 2026-11-26T09:00: {text!r}"
+        ) from None
 
 
 def upgrade_database() -> int:

@@ -29,6 +29,7 @@ from jobs.scheduler import (
     JobContext,
     RetryLater,
     Scheduler,
+    Weekly,
     background_scheduler,
 )
 from tests.conftest import FixedClock
@@ -247,13 +248,23 @@ def test_a_job_asking_to_retry_later_is_logged_without_a_traceback(
 
 
 def test_the_timetable_reads_as_it_runs() -> None:
-    rows = timetable(settings(TANDEM_REMINDER_TIME="08:45"))
+    rows = timetable(
+        settings(
+            TANDEM_REMINDER_TIME="08:45",
+            TANDEM_DIGEST_DAY="fri",
+            TANDEM_DIGEST_TIME="10:00",
+            TANDEM_DIGEST_PREVIEW_TIME="07:30",
+        )
+    )
     assert [row.describe() for row in rows] == [
         "teams.sync: 06:00 on mon, tue, wed, thu, fri, sat, sun (each workspace's time)",
         "issues.reminders: 08:45 on mon, tue, wed, thu, fri (each workspace's time)",
+        "digest.reminder: 14:00 on wed unless a workspace chose otherwise, once a week",
+        "digest.preview: 07:30 on fri unless a workspace chose otherwise, once a week",
+        "digest.send: 10:00 on fri unless a workspace chose otherwise, once a week",
         "notifications.flush: every 15 s",
     ]
-    assert {type(row) for row in rows} == {Daily, Every}
+    assert {type(row) for row in rows} == {Daily, Weekly, Every}
 
 
 @pytest.fixture
