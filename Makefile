@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.tracker
+	$(BIN)/python -m tests.bench.digest
 
 # Regenerates the JSON Schemas from Slack's own TypeScript definitions (needs Node.js and npm).
 contracts:
