@@ -39,9 +39,11 @@ def preview_times(context: JobContext) -> Mapping[WorkspaceKey, When]:
 
 
 def reminder_times(context: JobContext) -> Mapping[WorkspaceKey, When]:
-    ask = _plans(context, "digest.reminder", lambda s: (s.reminder_day, s.reminder_time))
-    settings = context.services.digests.all_settings()
-    return {key: when for key, when in ask.items() if settings[key].reminder_channel}
+    return _plans(context, "digest.reminder", _reminder_day_and_time)
+
+
+def _reminder_day_and_time(settings: DigestSettings) -> tuple[str, str] | None:
+    return (settings.reminder_day, settings.reminder_time) if settings.reminder_channel else None
 
 
 def _plans(context: JobContext, job: str, when: _When) -> dict[WorkspaceKey, When]:
