@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -671,20 +671,7 @@ class Digests:
         defaults = self._defaults
         zone = ZoneInfo(row.timezone) if row and row.timezone else self._workspaces.timezone_of(workspace)
         if row is None:
-            return DigestSettings(
-                send_day=defaults.send_day,
-                send_time=defaults.send_time,
-                channel=defaults.channel,
-                timezone=zone,
-                approval=defaults.approval,
-                preview_time=defaults.preview_time,
-                owner_id=defaults.owner_id,
-                editors=defaults.editors,
-                empty_note=defaults.empty_note,
-                reminder_day=defaults.reminder_day,
-                reminder_time=defaults.reminder_time,
-                reminder_channel=defaults.reminder_channel,
-            )
+            return DigestSettings(timezone=zone, **asdict(defaults))
         return DigestSettings(
             send_day=row.send_day,
             send_time=row.send_time,

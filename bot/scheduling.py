@@ -267,28 +267,16 @@ class Ledger:
 
     def finish(self, job: str, key: WorkspaceKey, occurrence: str, runner: str, outcome: str) -> bool:
         """Mark the occurrence done; False when the claim is no longer `runner`'s (it was retaken)."""
-        return self._settle(job, key, occurrence, runner, outcome, finished_at=self._clock())
+        return self._settle(job, key, occurrence, runner, finished_at=self._clock(), outcome=outcome)
 
     def fail(self, job: str, key: WorkspaceKey, occurrence: str, runner: str, outcome: str) -> bool:
         """Record why a run failed and leave it unfinished, so it is retaken after `retake_after`."""
-        return self._settle(job, key, occurrence, runner, outcome, finished_at=None)
+        return self._settle(job, key, occurrence, runner, finished_at=None, outcome=outcome)
 
     def release(self, job: str, key: WorkspaceKey, occurrence: str, runner: str, reason: str = "") -> None:
         """Give up an unfinished claim at once, so it can be claimed again now. The row stays: the
         next claim is `retaken`, since what was attempted may have reached Slack after all."""
-        with self._database.transaction() as session:
-            workspace = self._workspaces.row_for(session, key)
-            session.execute(
-                update(JobRun)
-                .where(
-                    JobRun.job == job,
-                    JobRun.workspace_id == workspace.id,
-                    JobRun.occurrence == occurrence,
-                    JobRun.claimed_by == runner,
-                    JobRun.finished_at.is_(None),
-                )
-                .values(claimed_at=_RELEASED_AT, outcome=f"released: {reason}"[:OUTCOME_MAX])
-            )
+        self._settle(job, key, occurrence, runner, claimed_at=_RELEASED_AT, outcome=f"released: {reason}")
 
     def _settle(
         self,
@@ -296,10 +284,11 @@ class Ledger:
         key: WorkspaceKey,
         occurrence: str,
         runner: str,
-        outcome: str,
         *,
-        finished_at: datetime | None,
+        outcome: str,
+        **values: datetime | None,
     ) -> bool:
+        """Change this runner's unfinished claim; False when it is no longer this runner's."""
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
             settled = session.execute(
@@ -311,7 +300,7 @@ class Ledger:
                     JobRun.claimed_by == runner,
                     JobRun.finished_at.is_(None),
                 )
-                .values(finished_at=finished_at, outcome=outcome[:OUTCOME_MAX])
+                .values(outcome=outcome[:OUTCOME_MAX], **values)
                 .returning(JobRun.id)
             ).first()
             return settled is not None
