@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
@@ -34,7 +33,7 @@ from bot.slack.digest_post import DigestPosted, post_digest
 from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
-from handlers.text import error_of, first_word, with_names
+from handlers.text import first_word, shared_message
 
 _DONE = {DigestStatus.SENT: "already", DigestStatus.SKIPPED: "skipped"}  # outcomes of sending again
 
@@ -163,17 +162,11 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
     ) -> None:
         ack()
-        message = shortcut.get("message") or {}
-        channel = str((shortcut.get("channel") or {}).get("id") or "")
-        ts = str(shortcut.get("message_ts") or message.get("ts"))
-        text = plain_from_slack(with_names(client, str(message.get("text") or ""), logger))
-        permalink: str | None = None
-        try:
-            permalink = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError as failure:
-            logger.warning("No permalink for message %s in %s: %s", ts, channel, error_of(failure))
-        origin = blocks.ItemOrigin(response_url=shortcut.get("response_url"), source_permalink=permalink)
-        form = blocks.item_form(origin, blocks.draft_from_message(text))
+        shared = shared_message(client, shortcut, logger)
+        origin = blocks.ItemOrigin(
+            response_url=shortcut.get("response_url"), source_permalink=shared.permalink
+        )
+        form = blocks.item_form(origin, blocks.draft_from_message(shared.text))
         client.views_open(trigger_id=shortcut["trigger_id"], view=form)
 
     def save_digest_item(

@@ -39,7 +39,7 @@ from bot.services import Services
 from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
-from handlers.text import error_of, first_word, with_names
+from handlers.text import error_of, first_word, shared_message, with_names
 
 T = TypeVar("T")
 
@@ -317,23 +317,15 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         ack: Ack, shortcut: dict[str, Any], client: WebClient, logger: logging.Logger
     ) -> None:
         ack()
-        message = shortcut.get("message") or {}
-        channel = str(shortcut["channel"]["id"])
-        ts = str(shortcut.get("message_ts") or message.get("ts"))
-        text = plain_from_slack(with_names(client, str(message.get("text") or ""), logger))
-        permalink: str | None = None
-        try:
-            permalink = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError as failure:
-            logger.warning("No permalink for message %s in %s: %s", ts, channel, error_of(failure))
+        shared = shared_message(client, shortcut, logger)
         origin = blocks.FormOrigin(
             response_url=shortcut.get("response_url"),
-            source_channel=channel,
+            source_channel=shared.channel,
             # A reply goes in the thread the message is in, or starts one under it.
-            source_thread_ts=str(message.get("thread_ts") or ts),
-            source_permalink=permalink,
+            source_thread_ts=shared.thread_ts,
+            source_permalink=shared.permalink,
         )
-        form = blocks.issue_form(origin, blocks.draft_from_message(text))
+        form = blocks.issue_form(origin, blocks.draft_from_message(shared.text))
         client.views_open(trigger_id=shortcut["trigger_id"], view=form)
 
     def save_issue(
