@@ -64,12 +64,17 @@ class Due:
 
 @dataclass(frozen=True)
 class Daily:
-    """A row of the timetable: once a day per workspace, at a local time, on named weekdays."""
+    """A row of the timetable: once a day per workspace, at a local time, on named weekdays.
+
+    With `plans`, each workspace's own days and time (read for all at once, a query a tick) replace
+    the row's, which are then only the deployment's default; a workspace left out does not run it.
+    """
 
     job: str
     run: Callable[[JobContext, Due], str]
     at: str
     on: str
+    plans: Callable[[JobContext], Mapping[WorkspaceKey, When]] | None = None
 
     def __post_init__(self) -> None:
         self.routine  # noqa: B018 - a misnamed day fails when the timetable is built, not at 09:00
@@ -79,9 +84,14 @@ class Daily:
         return Routine.daily(self.job, self.at, self.on)
 
     def describe(self) -> str:
-        return f"{self.job}: {self.routine.describe()}"
+        chosen = " unless a workspace chose otherwise" if self.plans is not None else ""
+        return f"{self.job}: {self.routine.describe()}{chosen}"
 
-    def plan(self, context: JobContext, workspaces: Sequence[WorkspaceSettings]) -> dict[WorkspaceKey, When]:
+    def plan(
+        self, context: JobContext, workspaces: Sequence[WorkspaceSettings]
+    ) -> Mapping[WorkspaceKey, When]:
+        if self.plans is not None:
+            return self.plans(context)
         routine = self.routine
         return {workspace.key: When(routine, workspace.timezone) for workspace in workspaces}
 

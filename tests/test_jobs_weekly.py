@@ -225,3 +225,36 @@ def test_upcoming_runs_are_listed_soonest_first_in_each_workspaces_time(
         (JOB, "T0ACME", "2026-W48", "Thu 09:00"),
         (JOB, "T0GLOBEX", "2026-W48", "Thu 09:00"),
     ]
+
+
+def test_a_daily_row_with_plans_runs_on_each_workspaces_own_days_and_time(
+    services: Services, clock: FixedClock
+) -> None:
+    meet(services, ACME)
+    meet(services, GLOBEX)
+    calls = Calls(clock)
+    plans = {
+        ACME: When(Routine.daily("test.daily", "08:30", "mon-fri"), LONDON),
+        GLOBEX: When(Routine.daily("test.daily", "07:00", "mon,wed"), NEW_YORK),
+    }
+    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/api/")
+    context = JobContext(services, client, settings(), services.ledger, "replica-a")
+    row = Daily("test.daily", calls, at="08:30", on="mon-fri", plans=lambda _: plans)
+    scheduler = Scheduler([row], context, clock=clock)
+    start = clock.now = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
+    while clock.now < start + timedelta(weeks=1):
+        scheduler.run_due()
+        clock.now += timedelta(minutes=10)
+
+    runs = [
+        (team, f"{at.astimezone(LONDON if team == 'T0ACME' else NEW_YORK):%a %H:%M}")
+        for team, _, at in calls.seen
+    ]
+    assert [when for team, when in runs if team == "T0ACME"] == [
+        f"{day} 08:30" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")
+    ]
+    assert [when for team, when in runs if team == "T0GLOBEX"] == ["Mon 07:00", "Wed 07:00"]
+    assert row.describe() == (
+        "test.daily: 08:30 on mon, tue, wed, thu, fri (each workspace's time)"
+        " unless a workspace chose otherwise"
+    )
