@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from slack_bolt import App
 
 from bot.config import Settings
 from bot.db import Database
+from bot.metric_queries import run_metric_query
 from bot.services import Services, build_services, utc_now
 from bot.slack.client import web_client
 from bot.slack.pacing import PacedListeners
@@ -34,6 +36,9 @@ def services_for(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         defaults,
         clock,
         digest_defaults=settings.digest_defaults(),
+        snapshot_defaults=settings.snapshot_defaults(),
+        run_query=partial(run_metric_query, timeout=settings.metric_query_timeout),
+        wins_defaults=settings.wins_defaults(),
     )
 
 

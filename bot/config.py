@@ -20,7 +20,9 @@ from pydantic import (
 )
 
 from bot.digest import CHANNEL_ID, CLOCK_TIME, USER_ID, DigestDefaults, named_weekday
-from bot.scheduling import WEEKDAYS
+from bot.metrics import SnapshotDefaults
+from bot.scheduling import WEEKDAYS, named_days
+from bot.wins import WinsDefaults
 
 DEFAULT_DATABASE_URL = "sqlite:///tandem.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -69,6 +71,17 @@ def _weekday(value: str) -> str:
 Weekday = Annotated[str, AfterValidator(_weekday)]
 
 
+def _weekdays(value: str) -> str:
+    try:
+        named_days(value)
+    except ValueError:
+        raise ValueError("must name days such as mon-fri or mon,wed,fri") from None
+    return value
+
+
+Weekdays = Annotated[str, AfterValidator(_weekdays)]
+
+
 class Settings(BaseModel):
     """Everything Tandem needs to start; one field per documented environment variable."""
 
@@ -101,6 +114,13 @@ class Settings(BaseModel):
     digest_empty_note: bool = True
     digest_reminder_day: Weekday = "wed"
     digest_reminder_time: ClockTime = "14:00"
+    snapshot_days: Weekdays = "mon-fri"
+    snapshot_time: ClockTime = "08:30"
+    snapshot_charts: bool = True
+    metric_query_timeout: float = Field(default=20.0, gt=0, le=300)
+    wins_recap_day: Weekday = "fri"
+    wins_recap_time: ClockTime = "16:00"
+    wins_daily_cap: int = Field(default=10, ge=1, le=100)
     catch_up_hours: int = Field(default=6, ge=1, le=48)
     log_level: str = "INFO"
 
@@ -115,7 +135,7 @@ class Settings(BaseModel):
             return ids
         return value
 
-    @field_validator("digest_approval", "digest_empty_note", mode="before")
+    @field_validator("digest_approval", "digest_empty_note", "snapshot_charts", mode="before")
     @classmethod
     def _yes_or_no(cls, value: object) -> object:
         if isinstance(value, str):
@@ -185,6 +205,24 @@ class Settings(BaseModel):
             reminder_channel=self.marketing_channel,
         )
 
+    def wins_defaults(self) -> WinsDefaults:
+        """The wins settings a workspace uses until an admin saves its own."""
+        return WinsDefaults(
+            channel=self.wins_channel,
+            recap_day=self.wins_recap_day,
+            recap_time=self.wins_recap_time,
+            daily_cap=self.wins_daily_cap,
+        )
+
+    def snapshot_defaults(self) -> SnapshotDefaults:
+        """The metric snapshot's settings a workspace uses until an admin saves its own."""
+        return SnapshotDefaults(
+            channel=self.metrics_channel,
+            days=named_days(self.snapshot_days),
+            time=self.snapshot_time,
+            charts=self.snapshot_charts,
+        )
+
 
 # Environment variable for each setting; the README's table lists the same names.
 ENVIRONMENT: dict[str, str] = {
@@ -215,6 +253,13 @@ ENVIRONMENT: dict[str, str] = {
     "TANDEM_DIGEST_EMPTY_NOTE": "digest_empty_note",
     "TANDEM_DIGEST_REMINDER_DAY": "digest_reminder_day",
     "TANDEM_DIGEST_REMINDER_TIME": "digest_reminder_time",
+    "TANDEM_SNAPSHOT_DAYS": "snapshot_days",
+    "TANDEM_SNAPSHOT_TIME": "snapshot_time",
+    "TANDEM_SNAPSHOT_CHARTS": "snapshot_charts",
+    "TANDEM_METRIC_QUERY_TIMEOUT": "metric_query_timeout",
+    "TANDEM_WINS_RECAP_DAY": "wins_recap_day",
+    "TANDEM_WINS_RECAP_TIME": "wins_recap_time",
+    "TANDEM_WINS_DAILY_CAP": "wins_daily_cap",
     "TANDEM_CATCH_UP_HOURS": "catch_up_hours",
     "LOG_LEVEL": "log_level",
 }

@@ -1,16 +1,21 @@
 """What other features contribute to the Thursday digest: one DigestSource per feature, each reading
-its own tables for the week and handing over at most SOURCE_CAP entries per section."""
+its own tables (or asking its own service) for the week and handing over at most SOURCE_CAP entries
+per section."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, func, select, true
 
 from bot.db import Database
-from bot.digest import SOURCE_CAP, DigestEntry, DigestSection, DigestWeek
+from bot.digest import HEADLINE_MAX, SOURCE_CAP, DigestEntry, DigestSection, DigestWeek
 from bot.issues import Priority
+from bot.metric_format import week_line
+from bot.metrics import Metrics
 from bot.models import Issue
+from bot.wins import Win, WinKind, Wins
 from bot.workspaces import WorkspaceKey, Workspaces
 
 # Urgent (rank 0) and high (rank 1): what sales should hear about whatever its due date.
@@ -74,3 +79,67 @@ def _entry(row: Issue, week: DigestWeek) -> DigestEntry:
         due_on=row.due_on,
         note=note,
     )
+
+
+class MetricHighlights:
+    """The shared metrics over the seven local days before the digest's send date: one line per
+    metric, in the snapshot's order, with the week's figure by its rollup and its month to date."""
+
+    SECTION_ID = "metrics.week"
+    TITLE = "Shared metrics this week"
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def contribute(self, key: WorkspaceKey, week: DigestWeek) -> Sequence[DigestSection]:
+        # The week the digest reports on ends the day before it is sent: Thursday to Wednesday.
+        first, last = week.send_on - timedelta(days=7), week.send_on - timedelta(days=1)
+        summary = self._metrics.week_summary(key, first, last)
+        if not summary:
+            return ()
+        entries = tuple(
+            DigestEntry(headline=week_line(metric, value, month))
+            for metric, value, month in summary[:SOURCE_CAP]
+        )
+        return (DigestSection(self.SECTION_ID, self.TITLE, entries, len(summary)),)
+
+
+class WinsOfTheWeek:
+    """The wins posted in the seven local days before the digest's send date, oldest first: what was
+    won, who posted it, how many were thanked and whether the thanks crossed teams."""
+
+    SECTION_ID = "wins.week"
+    TITLE = "Wins this week"
+    _TEXT_MAX = 100  # of the win's text in a headline: the card behind the link holds the rest
+
+    def __init__(self, wins: Wins) -> None:
+        self._wins = wins
+
+    def contribute(self, key: WorkspaceKey, week: DigestWeek) -> Sequence[DigestSection]:
+        # The same week as the other sources: the seven days that end the day before the send date.
+        first, last = week.send_on - timedelta(days=7), week.send_on - timedelta(days=1)
+        wins, total = self._wins.posted_between(key, first, last, limit=SOURCE_CAP)
+        if total == 0:
+            return ()
+        entries = tuple(_win_entry(win, self._TEXT_MAX) for win in wins)
+        return (DigestSection(self.SECTION_ID, self.TITLE, entries, total),)
+
+
+def _win_entry(win: Win, text_max: int) -> DigestEntry:
+    # "Other" says nothing a reader needs; the kinds that mean something lead the line.
+    kind = [win.kind.label] if win.kind is not WinKind.OTHER else []
+    account = [win.account] if win.account else []
+    text = _cut(" ".join(win.text.split()), text_max)
+    people = len(win.thanked)
+    note = [f"thanks to {people} {'person' if people == 1 else 'people'}"]
+    note += [f"{giver.label} → {receiver.label}" for giver, receiver in win.crossings]
+    return DigestEntry(
+        headline=_cut(" · ".join([*kind, *account, text]), HEADLINE_MAX),
+        link=win.card_permalink,
+        by=win.author_id,
+        note=" · ".join(note),
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -302,5 +303,207 @@ class DigestSettingsRow(Base):
     empty_note: Mapped[bool] = mapped_column(Boolean)
     reminder_day: Mapped[str] = mapped_column(String(3))
     reminder_time: Mapped[str] = mapped_column(String(5))
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MetricRow(Base):
+    """A shared metric a workspace watches: what it counts, who owns it, its default targets, and
+    the query that fetches it, if any. Removing one archives it: its values stay."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # The snapshot's order.
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    team: Mapped[str] = mapped_column(String(16))
+    rollup: Mapped[str] = mapped_column(String(16))
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    monthly_target: Mapped[float | None] = mapped_column(Float)
+    quarterly_target: Mapped[float | None] = mapped_column(Float)
+    # The SQL and the SQLAlchemy URL (with credentials) that fetch a day's value; NULL when typed in.
+    query_sql: Mapped[str | None] = mapped_column(Text)
+    query_url: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MetricTargetRow(Base):
+    """A metric's target for one named period ("2026-11", "2026-Q4"), overriding its default."""
+
+    __tablename__ = "metric_targets"
+    __table_args__ = (UniqueConstraint("metric_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class MetricValueRow(Base):
+    """A metric's value for one local date. NULL with a `problem`: its query failed (never zero)."""
+
+    __tablename__ = "metric_values"
+    __table_args__ = (
+        UniqueConstraint("metric_id", "day"),
+        # A snapshot reads a quarter of every metric's days in one range scan of this index.
+        Index(None, "workspace_id", "metric_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    problem: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    # A user id; NULL for the CLI and queries.
+    logged_by: Mapped[str | None] = mapped_column(String(32))
+    logged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MetricValueChangeRow(Base):
+    """The audit trail of values: each replacement of a date's value, by whom, from what to what."""
+
+    __tablename__ = "metric_value_changes"
+    # A metric's history shows its latest changes, read newest first off this index.
+    __table_args__ = (Index(None, "metric_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    old: Mapped[float | None] = mapped_column(Float)
+    new: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[str | None] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MetricImportRow(Base):
+    """A CSV of values sent in a direct message with problems, held until its sender confirms."""
+
+    __tablename__ = "metric_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(200))
+    # The checked rows and problems as JSON (not the file): confirming loads exactly what was shown.
+    rows: Mapped[str] = mapped_column(Text)
+    problems: Mapped[str] = mapped_column(Text)
+    # "pending", then "applied" or "cancelled", once.
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MetricSettingsRow(Base):
+    """A workspace's own snapshot settings; without a row, the deployment's (environment) apply."""
+
+    __tablename__ = "metric_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # Named weekdays, comma separated in WEEKDAYS order: "mon,tue,wed,thu,fri".
+    days: Mapped[str] = mapped_column(String(27))
+    time: Mapped[str] = mapped_column(String(5))
+    charts: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WinRow(Base):
+    """A win someone celebrated, with the author's team when it was posted and where its card is."""
+
+    __tablename__ = "wins"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "request_key"),
+        # A period's wins (recap, digest, leaderboard's count), and one person's wins (the daily cap,
+        # App Home), each read as a range of its index.
+        Index(None, "workspace_id", "created_at"),
+        Index(None, "workspace_id", "author_id", "created_at"),
+        Index(None, "workspace_id", "card_channel", "card_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(32))
+    # The author's team when it was posted: a later change of team does not rewrite history.
+    author_team: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(100), default="")
+    amount: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # The message it was celebrated from (message shortcut).
+    source_permalink: Mapped[str | None] = mapped_column(String(500))
+    # A form's view id or a command's trigger id: a retry or a double submit finds the win stored.
+    request_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    card_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    card_permalink: Mapped[str | None] = mapped_column(String(500))
+
+
+class WinThanksRow(Base):
+    """One person thanked in a win, with both teams as they were: the leaderboard and the recap
+    count these rows over a range of `given_at` and never join the wins."""
+
+    __tablename__ = "win_thanks"
+    __table_args__ = (
+        Index(None, "workspace_id", "given_at"),
+        Index(None, "workspace_id", "receiver_id", "given_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    win_id: Mapped[int] = mapped_column(ForeignKey("wins.id", ondelete="CASCADE"), index=True)
+    giver_id: Mapped[str] = mapped_column(String(32))
+    giver_team: Mapped[str | None] = mapped_column(String(16))
+    receiver_id: Mapped[str] = mapped_column(String(32))
+    receiver_team: Mapped[str | None] = mapped_column(String(16))
+    # The win's created_at: an edit replaces the rows but keeps them in the win's week.
+    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Sales to marketing or marketing to sales.
+    cross_team: Mapped[bool] = mapped_column(Boolean)
+
+
+class WinPreferenceRow(Base):
+    """A person's choice about wins; without a row, they get a DM when thanked."""
+
+    __tablename__ = "win_preferences"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    dms: Mapped[bool] = mapped_column(Boolean)
+
+
+class WinsSettingsRow(Base):
+    """A workspace's own wins settings; without a row, the deployment's (environment) apply."""
+
+    __tablename__ = "wins_settings"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    recap_day: Mapped[str] = mapped_column(String(3))
+    recap_time: Mapped[str] = mapped_column(String(5))
+    daily_cap: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

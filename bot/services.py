@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from bot.db import Database
 from bot.digest import DigestDefaults, Digests, DigestSource
-from bot.digest_sources import TrackerHighlights
+from bot.digest_sources import MetricHighlights, TrackerHighlights, WinsOfTheWeek
 from bot.issues import Tracker
+from bot.metric_queries import run_metric_query
+from bot.metrics import Metrics, QueryRunner, SnapshotDefaults
 from bot.notifications import Outbox
 from bot.people import People
 from bot.scheduling import RETAKE_AFTER, Ledger
+from bot.wins import Wins, WinsDefaults
 from bot.workspaces import WorkspaceDefaults, Workspaces
 
 
@@ -30,6 +34,8 @@ class Services:
     outbox: Outbox
     ledger: Ledger
     digests: Digests
+    metrics: Metrics
+    wins: Wins
 
 
 def build_services(
@@ -38,18 +44,30 @@ def build_services(
     clock: Callable[[], datetime] = utc_now,
     *,
     digest_defaults: DigestDefaults = DigestDefaults(),  # noqa: B008 - frozen, so one shared default is safe
+    snapshot_defaults: SnapshotDefaults = SnapshotDefaults(),  # noqa: B008 - frozen, likewise
+    run_query: QueryRunner = partial(run_metric_query, timeout=20.0),  # noqa: B008 - stateless
+    wins_defaults: WinsDefaults = WinsDefaults(),  # noqa: B008 - frozen
 ) -> Services:
     workspaces = Workspaces(database, defaults, clock)
-    # What the digest is made of, in its order after the collected items. Later features (wins,
-    # field notes, metrics) add their source here; the digest itself does not change.
-    digest_sources: list[DigestSource] = [TrackerHighlights(database, workspaces)]
+    people = People(database, workspaces, clock)
+    metrics = Metrics(database, workspaces, people, clock, snapshot_defaults, run_query)
+    wins = Wins(database, workspaces, people, clock, wins_defaults)
+    # What the digest is made of, in its order after the collected items. A later feature (field
+    # notes) adds its source here; the digest itself does not change.
+    digest_sources: list[DigestSource] = [
+        TrackerHighlights(database, workspaces),
+        WinsOfTheWeek(wins),
+        MetricHighlights(metrics),
+    ]
     return Services(
         database=database,
         clock=clock,
         workspaces=workspaces,
         tracker=Tracker(database, workspaces, clock),
-        people=People(database, workspaces, clock),
+        people=people,
         outbox=Outbox(database, clock),
         ledger=Ledger(database, workspaces, clock, retake_after=RETAKE_AFTER),
         digests=Digests(database, workspaces, clock, digest_defaults, digest_sources),
+        metrics=metrics,
+        wins=wins,
     )

@@ -15,6 +15,8 @@ from bot.config import (
     load_settings,
 )
 from bot.digest import DigestDefaults
+from bot.metrics import SnapshotDefaults
+from bot.wins import WinsDefaults
 
 REQUIRED = {"SLACK_BOT_TOKEN": "xoxb-1-secret-token", "SLACK_SIGNING_SECRET": "shh-signing-secret"}
 
@@ -197,3 +199,65 @@ def test_the_readme_and_the_example_file_name_every_setting() -> None:
     example = (root / ".env.example").read_text()
     named = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "=" in line}
     assert named <= set(ENVIRONMENT)
+
+
+def test_the_metric_snapshot_defaults_to_weekday_mornings_with_a_chart() -> None:
+    settings = load_settings({**REQUIRED, "TANDEM_METRICS_CHANNEL": "C0METRICS"}, env_file=None)
+    assert settings.snapshot_defaults() == SnapshotDefaults(
+        channel="C0METRICS", days=("mon", "tue", "wed", "thu", "fri"), time="08:30", charts=True
+    )
+    assert settings.metric_query_timeout == 20.0
+
+
+def test_every_snapshot_setting_is_read() -> None:
+    settings = load_settings(
+        {
+            **REQUIRED,
+            "TANDEM_SNAPSHOT_DAYS": "fri-mon",
+            "TANDEM_SNAPSHOT_TIME": "07:45",
+            "TANDEM_SNAPSHOT_CHARTS": "off",
+            "TANDEM_METRIC_QUERY_TIMEOUT": "2.5",
+        },
+        env_file=None,
+    )
+    assert settings.snapshot_defaults() == SnapshotDefaults(
+        channel=None, days=("mon", "fri", "sat", "sun"), time="07:45", charts=False
+    )
+    assert settings.metric_query_timeout == 2.5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("TANDEM_SNAPSHOT_DAYS", "weekdays", "TANDEM_SNAPSHOT_DAYS must name days such as mon-fri"),
+        ("TANDEM_SNAPSHOT_TIME", "8.30", "TANDEM_SNAPSHOT_TIME must be a time of day such as 09:00"),
+        ("TANDEM_SNAPSHOT_CHARTS", "maybe", "TANDEM_SNAPSHOT_CHARTS must be true or false"),
+        ("TANDEM_METRIC_QUERY_TIMEOUT", "0", "TANDEM_METRIC_QUERY_TIMEOUT"),
+    ],
+)
+def test_a_bad_snapshot_setting_is_named(variable: str, value: str, problem: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({**REQUIRED, variable: value}, env_file=None)
+    assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_wins_default_to_a_friday_recap_and_ten_a_day() -> None:
+    settings = load_settings({**REQUIRED, "TANDEM_WINS_CHANNEL": "C0WINSCH"}, env_file=None)
+    assert settings.wins_defaults() == WinsDefaults(
+        channel="C0WINSCH", recap_day="fri", recap_time="16:00", daily_cap=10
+    )
+    chosen = load_settings(
+        {
+            **REQUIRED,
+            "TANDEM_WINS_RECAP_DAY": "Monday",
+            "TANDEM_WINS_RECAP_TIME": "11:15",
+            "TANDEM_WINS_DAILY_CAP": "3",
+        },
+        env_file=None,
+    )
+    assert chosen.wins_defaults() == WinsDefaults(
+        channel=None, recap_day="mon", recap_time="11:15", daily_cap=3
+    )
+    with pytest.raises(SettingsError) as raised:
+        load_settings({**REQUIRED, "TANDEM_WINS_DAILY_CAP": "0"}, env_file=None)
+    assert raised.value.problems[0].startswith("TANDEM_WINS_DAILY_CAP")

@@ -1,17 +1,23 @@
-"""What the tracker contributes to the digest: open issues that are urgent, high priority or overdue."""
+"""What other features contribute to the digest: the tracker's open issues that are urgent, high
+priority or overdue, the shared metrics' week against their month's target, and the week's wins."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk.models.blocks import SectionBlock
 
+from bot.blocks.digest import digest_message
 from bot.db import Database
-from bot.digest import SOURCE_CAP, DigestDefaults, DigestEntry, ItemDraft, Section
-from bot.digest_sources import TrackerHighlights
+from bot.digest import SOURCE_CAP, DigestDefaults, DigestEntry, Digests, DigestSource, ItemDraft, Section
+from bot.digest_sources import MetricHighlights, TrackerHighlights, WinsOfTheWeek
 from bot.issues import Card, IssueDraft, Priority
-from bot.people import Actor
+from bot.metrics import MetricDraft, MetricTeam, Rollup, Unit, ValueSource
+from bot.people import Actor, Team
 from bot.services import Services, build_services
+from bot.wins import WinDraft, WinKind, WinsSettingsChange
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from tests.conftest import FixedClock
 from tests.test_digest import query_plans, selects
@@ -19,6 +25,8 @@ from tests.test_digest import query_plans, selects
 ACME = WorkspaceKey("T0ACME")
 GLOBEX = WorkspaceKey("T0GLOBEX")
 ANA, BEN = "U0ANA", "U0BEN"
+SAM, MIA, MAX, OLI = "U0SAM", "U0MIA", "U0MAX", "U0OLI"
+ADMIN = Actor("U0BOSS", is_admin=True)
 # Week 49's digest is due Thursday 3 December 2026 (09:00 in New York): due before that is overdue.
 WEEK = "2026-W49"
 
@@ -174,3 +182,244 @@ def test_overdue_goes_by_the_local_send_date_not_the_utc_one(database: Database,
 
     [section] = TrackerHighlights(database, services.workspaces).contribute(ACME, week)
     assert [e.note for e in section.entries] == ["Low · overdue"]
+
+
+# The shared metrics' week
+
+
+def metric_services(database: Database, clock: FixedClock, timezone: str = "America/New_York") -> Services:
+    clock.now = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # Thursday 09:00 in New York: W48 is due
+    return build_services(database, WorkspaceDefaults(timezone, None), clock)
+
+
+def define(services: Services, *drafts: MetricDraft, key: WorkspaceKey = ACME) -> None:
+    services.metrics.load_definitions(key, drafts, None)
+
+
+def log(services: Services, name: str, values: dict[date, float | None], key: WorkspaceKey = ACME) -> None:
+    for day, value in values.items():
+        problem = "timed out after 20 s" if value is None else None
+        source = ValueSource.QUERY if value is None else ValueSource.TYPED
+        services.metrics.record_value(key, name, day, value, source=source, by=None, problem=problem)
+
+
+def nov(day: int) -> date:
+    return date(2026, 11, day)
+
+
+LEADS = MetricDraft("leads", "Leads", Unit.COUNT, MetricTeam.MARKETING, Rollup.SUM, monthly_target=1200)
+PIPELINE = MetricDraft(
+    "pipeline", "Pipeline", Unit.CURRENCY, MetricTeam.SALES, Rollup.LATEST, "EUR", monthly_target=2_000_000
+)
+WIN_RATE = MetricDraft("win-rate", "Win rate", Unit.PERCENT, MetricTeam.SALES, Rollup.AVERAGE)
+BOOKINGS = MetricDraft("bookings", "Bookings", Unit.CURRENCY, MetricTeam.SALES, Rollup.SUM, "USD")
+
+
+def test_each_metric_shows_its_week_and_its_month_against_target(
+    database: Database, clock: FixedClock
+) -> None:
+    services = metric_services(database, clock)
+    define(services, LEADS, PIPELINE, WIN_RATE, BOOKINGS)
+    # Week 48's digest (Thursday 26 November) reports Thursday 19 to Wednesday 25 November.
+    week_leads = dict(zip([nov(d) for d in range(19, 26)], [40, 45, 50, 47, 44, 43, 43], strict=True))
+    log(services, "leads", {nov(2): 700, nov(18): 8, **week_leads, nov(26): 500})
+    log(services, "pipeline", {nov(16): 900_000, nov(20): 1_100_000, nov(24): 1_200_000, nov(25): None})
+    log(services, "win-rate", {nov(10): 20, nov(23): 30, nov(24): 34})
+    define(services, LEADS, key=GLOBEX)
+    log(services, "leads", {nov(20): 30}, key=GLOBEX)
+    week = services.digests.week(ACME, "2026-W48")
+
+    [section] = MetricHighlights(services.metrics).contribute(ACME, week)
+
+    assert (section.id, section.title, section.total) == ("metrics.week", "Shared metrics this week", 4)
+    assert [entry.headline for entry in section.entries] == [
+        "Leads: 312 this week · 1,020 of 1,200 for November, on track",
+        "Pipeline: €1.2M at the end of the week · €1.2M of €2M for November, behind by 40%",
+        "Win rate: 32% on average this week · 28% for November so far",
+        "Bookings: nothing logged this week · nothing for November yet",
+    ]
+    assert all(e.link is None and e.owner is None and e.note == "" for e in section.entries)
+
+
+def test_the_week_is_the_seven_local_days_before_the_send_date(database: Database, clock: FixedClock) -> None:
+    services = metric_services(database, clock, "Pacific/Auckland")
+    clock.now = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # Thursday 3 December, 14:00 in Auckland
+    define(services, LEADS)
+    log(services, "leads", {nov(25): 1000, nov(26): 100, date(2026, 12, 1): 10, date(2026, 12, 2): 20})
+    log(services, "leads", {date(2026, 12, 3): 5000})  # the send date itself: next week's
+    week = services.digests.week(ACME, "2026-W49")
+    assert (week.send_on, week.send_at) == (date(2026, 12, 3), datetime(2026, 12, 2, 20, 0, tzinfo=UTC))
+
+    [section] = MetricHighlights(services.metrics).contribute(ACME, week)
+
+    # The month to date runs through the week's last day (Wednesday 2 December): December's two days.
+    assert [entry.headline for entry in section.entries] == [
+        "Leads: 130 this week · 30 of 1,200 for December, behind by 61%, need 41/day"
+    ]
+
+
+def test_no_metrics_no_section(database: Database, clock: FixedClock) -> None:
+    services = metric_services(database, clock)
+    define(services, LEADS, key=GLOBEX)
+    log(services, "leads", {nov(24): 40}, key=GLOBEX)
+    highlights = MetricHighlights(services.metrics)
+    week = services.digests.week(ACME, "2026-W48")
+    assert highlights.contribute(ACME, week) == ()
+
+    define(services, LEADS)
+    log(services, "leads", {nov(24): 40})
+    services.metrics.remove_definition(ACME, "leads", Actor(ANA, is_admin=True))
+    assert highlights.contribute(ACME, week) == ()  # removed: its values are kept, not shown
+
+
+def test_the_digest_shows_the_metrics_week_after_the_tracker(database: Database, clock: FixedClock) -> None:
+    services = metric_services(database, clock)
+    define(services, LEADS)
+    log(services, "leads", {nov(2): 708, nov(24): 312})
+    number = raise_issue(services, clock, "Leads from the webinar lack a company", Priority.URGENT)
+    sources: list[DigestSource] = [
+        TrackerHighlights(database, services.workspaces),
+        MetricHighlights(services.metrics),
+    ]
+    digests = Digests(database, services.workspaces, clock, DigestDefaults(channel="C0SALES"), sources)
+
+    composed = digests.compose(ACME, "2026-W48")
+
+    assert [(s.id, [e.headline for e in s.entries]) for s in composed.sections] == [
+        ("tracker.attention", [f"#{number} Leads from the webinar lack a company"]),
+        ("metrics.week", ["Leads: 312 this week · 1,020 of 1,200 for November, on track"]),
+    ]
+    blocks = digest_message(composed).blocks
+    texts = [b.text.text for b in blocks if isinstance(b, SectionBlock) and b.text is not None]
+    assert "*Leads: 312 this week · 1,020 of 1,200 for November, on track*" in texts
+
+
+# The week's wins
+
+
+def wins_services(database: Database, clock: FixedClock) -> Services:
+    services = build_services(database, WorkspaceDefaults("America/New_York", None), clock)
+    services.people.set_team(ACME, ADMIN, [ANA, SAM], Team.SALES)
+    services.people.set_team(ACME, ADMIN, [MIA, MAX], Team.MARKETING)
+    services.wins.save_settings(ACME, WinsSettingsChange("C0WINSCH", "fri", "16:00", 100), ADMIN)
+    return services
+
+
+def celebrate(
+    services: Services,
+    clock: FixedClock,
+    at: datetime,
+    author: str,
+    *thanked: str,
+    text: str,
+    kind: WinKind = WinKind.OTHER,
+    account: str = "",
+    key: WorkspaceKey = ACME,
+) -> int:
+    clock.now = at
+    draft = WinDraft(text, thanked, kind, account)
+    return services.wins.celebrate(
+        key, Actor(author), draft, request_key=f"V0{at:%m%d%H%M%S}{text[:20]}"
+    ).win.id
+
+
+def new_york(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+
+
+def test_each_win_of_the_seven_local_days_before_the_send_date_is_an_entry(
+    database: Database, clock: FixedClock
+) -> None:
+    services = wins_services(database, clock)
+    # Week 49's digest is due Thursday 3 December: it reports Thursday 26 November to Wednesday 2 December.
+    celebrate(services, clock, new_york(11, 25, 23, 30), ANA, MIA, text="Wednesday night, last week's")
+    deal = celebrate(
+        services,
+        clock,
+        new_york(11, 26, 0, 10),
+        ANA,
+        MIA,
+        MAX,
+        text="Closed the 3-year deal\nthanks to the webinar",
+        kind=WinKind.CLOSED_DEAL,
+        account="Acme Corp",
+    )
+    permalink = "https://acme.slack.com/archives/C0WINSCH/p1764133800000100"
+    services.wins.record_card(ACME, deal, "C0WINSCH", "1764133800.000100", permalink)
+    celebrate(
+        services, clock, new_york(11, 30, 12), MIA, OLI, text="Record webinar turnout " + "and more " * 30
+    )
+    celebrate(services, clock, new_york(12, 2, 23, 59), MAX, SAM, text="Case study signed off")
+    celebrate(services, clock, new_york(12, 3, 0, 0), SAM, MIA, text="The send date: next week's")
+    celebrate(services, clock, new_york(11, 30, 12), BEN, ANA, text="Globex's own", key=GLOBEX)
+    week = services.digests.week(ACME, WEEK)
+
+    [section] = WinsOfTheWeek(services.wins).contribute(ACME, week)
+
+    assert (section.id, section.title, section.total) == ("wins.week", "Wins this week", 3)
+    first, second, third = section.entries
+    assert first == DigestEntry(
+        headline="Closed deal · Acme Corp · Closed the 3-year deal thanks to the webinar",
+        link=permalink,
+        by=ANA,
+        note="thanks to 2 people · Sales → Marketing",
+    )
+    assert second.headline == ("Record webinar turnout " + "and more " * 30)[:99].rstrip() + "…"
+    assert (second.link, second.by, second.note) == (None, MIA, "thanks to 1 person")
+    assert (third.headline, third.by, third.note) == (
+        "Case study signed off",
+        MAX,
+        "thanks to 1 person · Marketing → Sales",
+    )
+    assert WinsOfTheWeek(services.wins).contribute(GLOBEX, week)[0].total == 1
+
+
+def test_a_week_without_wins_contributes_nothing(database: Database, clock: FixedClock) -> None:
+    services = wins_services(database, clock)
+    celebrate(services, clock, new_york(11, 24, 12), ANA, MIA, text="Week 48's")
+
+    assert WinsOfTheWeek(services.wins).contribute(ACME, services.digests.week(ACME, WEEK)) == ()
+
+
+def test_at_most_a_source_cap_of_wins_is_handed_over_and_all_are_counted(
+    database: Database, clock: FixedClock
+) -> None:
+    services = wins_services(database, clock)
+    for n in range(SOURCE_CAP + 2):
+        celebrate(
+            services, clock, new_york(11, 27 + n % 2, 8) + timedelta(minutes=n), ANA, MIA, text=f"Win {n}"
+        )
+
+    [section] = WinsOfTheWeek(services.wins).contribute(ACME, services.digests.week(ACME, WEEK))
+
+    assert (len(section.entries), section.total, section.not_included) == (SOURCE_CAP, SOURCE_CAP + 2, 2)
+    # Oldest first: Friday's 51 wins (the even numbers), then Saturday's; the last two are left out.
+    headlines = [entry.headline for entry in section.entries]
+    assert headlines == [f"Win {n}" for n in range(0, SOURCE_CAP + 2, 2)] + [
+        f"Win {n}" for n in range(1, 98, 2)
+    ]
+
+
+def test_the_digest_shows_the_weeks_wins_after_the_tracker(database: Database, clock: FixedClock) -> None:
+    services = wins_services(database, clock)
+    celebrate(
+        services, clock, new_york(11, 30, 12), ANA, MIA, text="Closed <!channel> Acme", kind=WinKind.LAUNCH
+    )
+    number = raise_issue(services, clock, "Checkout is down", Priority.URGENT)
+    sources: list[DigestSource] = [
+        TrackerHighlights(database, services.workspaces),
+        WinsOfTheWeek(services.wins),
+    ]
+    digests = Digests(database, services.workspaces, clock, DigestDefaults(channel="C0SALES"), sources)
+
+    composed = digests.compose(ACME, WEEK)
+
+    assert [(s.id, [e.headline for e in s.entries]) for s in composed.sections] == [
+        ("tracker.attention", [f"#{number} Checkout is down"]),
+        ("wins.week", ["Launch · Closed <!channel> Acme"]),
+    ]
+    blocks = digest_message(composed).blocks
+    texts = [b.text.text for b in blocks if isinstance(b, SectionBlock) and b.text is not None]
+    assert any(
+        "*Launch · Closed &lt;!channel&gt; Acme*" in text and f"by <@{ANA}>" in text for text in texts
+    ), texts

@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import create_app, services_for
 from bot.config import load_settings
 from bot.db import Database
 from bot.models import Issue
 from bot.sandbox.lookalike import SlackLookalike
 from bot.sandbox.signing import HttpAnswer, SlackRequests
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.slack.http import HttpServer, wsgi_app
-from bot.workspaces import WorkspaceDefaults
 from tests.conftest import FixedClock
 from tests.contract.checks import check_response_url_payload, check_web_api_call
 
@@ -39,7 +38,7 @@ def slack() -> Iterator[SlackLookalike]:
     violations = [
         f"{call.method}: {problem}"
         for call in lookalike.calls
-        if call.method not in {"response_url", "file_upload"}  # file_upload: the bytes, not an API call
+        if call.method not in {"response_url", "file_upload", "file_download"}  # bytes, not API calls
         for problem in check_web_api_call(call.method, call.args)
     ] + [
         f"response_url: {problem}"
@@ -87,9 +86,8 @@ def start_tandem(
         },
         env_file=None,
     )
-    database = Database.at(database_url)
-    defaults = WorkspaceDefaults(timezone=settings.timezone, tracker_channel=settings.tracker_channel)
-    services = build_services(database, defaults, clock, digest_defaults=settings.digest_defaults())
+    services = services_for(settings, clock)
+    database = services.database
     app = create_app(settings, services)
     server = HttpServer(wsgi_app(app, database.is_reachable), "127.0.0.1", 0)
     serving = threading.Thread(target=server.serve_forever, name="tandem-http", daemon=True)
