@@ -12,9 +12,28 @@ blocks a message, 100 a view, a trigger id valid once within 3 seconds, a ``resp
 most 5 times within 30 minutes; lists (``users.list``, ``conversations.members``,
 ``conversations.history``) come in pages with Slack's ``response_metadata.next_cursor``.
 
+Table blocks, wherever blocks are taken, hold at most 100 rows of at most 20 cells (and 20 column
+settings), refused as ``invalid_blocks`` like any bad block; a message (``chat.postMessage``,
+``chat.postEphemeral``, ``chat.update``, ``response_url``, an upload's message) holds one table at
+most: a second is refused with ``invalid_attachments`` and ``only_one_table_allowed`` in
+``response_metadata.messages``, as Slack is reported to answer (its table block reference says one
+table a message, without the error).
+
+Files: ``files.completeUploadExternal`` takes ``blocks`` (a JSON-encoded string in a form, a list in
+a JSON body), checked like a message's; Slack documents that they are ignored when
+``initial_comment`` is given, and so they are here. The message sharing the upload carries the
+blocks and its ``files``, and ``conversations.history`` returns it with them. A file object's
+``url_private`` and ``url_private_download`` point at this server (``/files-pri/<team>-<file id>/``)
+and answer a GET carrying ``Authorization: Bearer <bot token>`` with the bytes; without that token
+the answer is 403 with an HTML page (Slack answers with its sign-in page, never the file).
+``permalink`` keeps Slack's shape. ``files.info`` returns a complete file's object
+(``file_not_found`` otherwise). `SlackLookalike.user_shares_file` stands in for a person uploading a
+file (a ``file_share`` message in their DM with the bot, or a channel).
+
 One rule is stricter than Slack on purpose (a product rule): a message that has ``blocks`` must
 also carry a top-level fallback ``text``; without it the message is refused with ``no_text``, on
-the Web API and on ``response_url`` alike. Where Slack documents nothing, an upload whose bytes are
+the Web API and on ``response_url`` alike (not on ``files.completeUploadExternal``, which has no
+text to give). Where Slack documents nothing, an upload whose bytes are
 not as long as ``files.getUploadURLExternal`` was told is refused with HTTP 400.
 
 Every request is recorded whole as a `RecordedCall`; tests wait for calls with `wait_for` instead
@@ -52,6 +71,8 @@ JSON = dict[str, Any]
 Clock = Callable[[], float]
 
 MESSAGE_BLOCK_LIMIT = 50
+TABLE_ROW_LIMIT = 100
+TABLE_CELL_LIMIT = 20
 VIEW_BLOCK_LIMIT = 100
 ATTACHMENT_LIMIT = 100
 HISTORY_LIMIT = 999
@@ -64,6 +85,8 @@ RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL = 30 * 60.0
 RESPONSE_URL_PREFIX = "/webhooks/response/"
 UPLOAD_PREFIX = "/upload/v1/"
+FILES_PREFIX = "/files-pri/"
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
 JSON_VALUED_ARGS = ("blocks", "attachments", "view", "metadata")
 POST_TYPES = frozenset(
     {"application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
@@ -96,7 +119,8 @@ class RecordedCall:
 
     method: str
     """Web API method name, ``"response_url"`` for webhook posts, ``"file_upload"`` for bytes posted
-    to an ``upload_url``, else the request path."""
+    to an ``upload_url``, ``"file_download"`` for a GET of a file's ``url_private``, else the
+    request path."""
     path: str
     headers: dict[str, str]
     body: bytes
@@ -124,6 +148,9 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
     text: str | None = None
     """Sent as text/plain instead of ``body`` (Slack's upload service answers "OK - 123")."""
+    raw: bytes | None = None
+    """Sent as is with ``content_type`` instead of ``body`` (a file's bytes, an HTML page)."""
+    content_type: str = "application/octet-stream"
 
 
 @dataclass
@@ -157,9 +184,13 @@ class _Upload:
     file_id: str
     filename: str
     length: int
+    user: str
+    """Who uploaded it: the bot, or a person sharing a file (`SlackLookalike.user_shares_file`)."""
     data: bytes | None = None
     shared: JSON | None = None
     """What ``files.completeUploadExternal`` made of it: title, channels, comment."""
+    file: JSON | None = None
+    """The file object, once the file is complete (``files.info`` answers with it)."""
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -194,7 +225,50 @@ def _block_problems(blocks: list[Any], *, limit: int, pointer: str) -> list[str]
             block.validate_json()
         except Exception as exc:  # slack_sdk's models raise several exception types
             problems.append(f"{exc} [json-pointer:{where}]")
+            continue
+        if raw.get("type") == "table":
+            problems += _table_problems(raw, where)
     return problems
+
+
+def _table_problems(table: JSON, where: str) -> list[str]:
+    """A table block's limits, which slack_sdk's TableBlock leaves unchecked: 100 rows, 20 cells a
+    row, 20 column settings."""
+    rows = table.get("rows")
+    if not isinstance(rows, list):
+        return [f"must be an array [json-pointer:{where}/rows]"]
+    problems = []
+    if len(rows) > TABLE_ROW_LIMIT:
+        problems.append(f"no more than {TABLE_ROW_LIMIT} items allowed [json-pointer:{where}/rows]")
+    for number, row in enumerate(rows):
+        if not isinstance(row, list):
+            problems.append(f"must be an array [json-pointer:{where}/rows/{number}]")
+        elif len(row) > TABLE_CELL_LIMIT:
+            problems.append(
+                f"no more than {TABLE_CELL_LIMIT} items allowed [json-pointer:{where}/rows/{number}]"
+            )
+    settings = table.get("column_settings")
+    if isinstance(settings, list) and len(settings) > TABLE_CELL_LIMIT:
+        problems.append(
+            f"no more than {TABLE_CELL_LIMIT} items allowed [json-pointer:{where}/column_settings]"
+        )
+    return problems
+
+
+def _valid_message_blocks(blocks: object, *, status: int = 200) -> list[Any]:
+    """A message's blocks as Slack checks them (50 at most, each valid, one table), or a failure."""
+    if not isinstance(blocks, list):
+        raise SlackFailure("invalid_blocks_format", status=status)
+    problems = _block_problems(blocks, limit=MESSAGE_BLOCK_LIMIT, pointer="/blocks")
+    if problems:
+        raise SlackFailure(
+            "invalid_blocks", status=status, errors=problems, messages=[f"[ERROR] {p}" for p in problems]
+        )
+    if sum(1 for block in blocks if block.get("type") == "table") > 1:
+        # Slack lays a message's table out below its other blocks, as an attachment would be, and
+        # names the problem after attachments.
+        raise SlackFailure("invalid_attachments", status=status, messages=["only_one_table_allowed"])
+    return blocks
 
 
 def _validated_content(args: Mapping[str, Any], *, status: int = 200) -> JSON:
@@ -205,14 +279,7 @@ def _validated_content(args: Mapping[str, Any], *, status: int = 200) -> JSON:
     content: JSON = {"text": text or markdown}
     blocks = args.get("blocks")
     if blocks is not None:
-        if not isinstance(blocks, list):
-            raise SlackFailure("invalid_blocks_format", status=status)
-        problems = _block_problems(blocks, limit=MESSAGE_BLOCK_LIMIT, pointer="/blocks")
-        if problems:
-            raise SlackFailure(
-                "invalid_blocks", status=status, errors=problems, messages=[f"[ERROR] {p}" for p in problems]
-            )
-        content["blocks"] = blocks
+        content["blocks"] = _valid_message_blocks(blocks, status=status)
     attachments = args.get("attachments")
     if attachments is not None:
         if not isinstance(attachments, list) or not all(isinstance(a, dict) for a in attachments):
@@ -331,7 +398,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.lookalike._serve(self)
 
-    do_GET = do_POST
+    do_GET = do_POST  # Web API methods take GET too (slack_sdk calls files.info that way)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -438,6 +505,7 @@ class SlackLookalike:
             "reactions.add": self._reactions_add,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.info": self._files_info,
         }
         self._reset_state()
 
@@ -624,6 +692,41 @@ class SlackLookalike:
             message = {"type": "message", "user": user_id, "text": text, "team": self.team_id}
             return copy.deepcopy(self._store(self._channel(channel)["id"], message, thread_ts))
 
+    def user_shares_file(
+        self,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        *,
+        channel: str | None = None,
+        filetype: str | None = None,
+    ) -> JSON:
+        """A person uploads a file: into their DM with the bot (opened if need be), or `channel`,
+        with a ``file_share`` message carrying it. Returns the file object (``url_private_download``
+        is served by this server to the bot's token), to put in the ``message`` event a test sends."""
+        with self._cond:
+            if user_id not in self._users:
+                raise ValueError(f"{user_id} is not in the look-alike's user directory")
+            where = self._open_im(user_id) if channel is None else self._channel(channel)["id"]
+            upload = _Upload(
+                file_id=_new_id("F"), filename=filename, length=len(content), user=user_id, data=content
+            )
+            file = self._file_object(upload, filename, filetype)
+            upload.file = file
+            self._files[upload.file_id] = upload
+            message = {
+                "type": "message",
+                "subtype": "file_share",
+                "user": user_id,
+                "text": "",
+                "team": self.team_id,
+                "files": [copy.deepcopy(file)],
+                "upload": True,
+                "display_as_bot": False,
+            }
+            self._store(where, message)
+            return copy.deepcopy(file)
+
     def reset(self) -> None:
         """Forget calls, messages, views, triggers, webhooks and faults; keep the directory."""
         with self._cond:
@@ -686,6 +789,7 @@ class SlackLookalike:
         self._ims: dict[str, JSON] = {}
         self._uploads: dict[str, _Upload] = {}
         self._upload_order: list[_Upload] = []
+        self._files: dict[str, _Upload] = {}  # complete files by id: the bot's and people's
         self._faults: dict[str, list[_Fault]] = {}
         self._held: dict[str, list[_Fault]] = {}
         self._last_ts = 0
@@ -699,7 +803,7 @@ class SlackLookalike:
         latency = self._latency
         if latency and parts.path.startswith("/api/"):
             time.sleep(latency)  # outside the lock: concurrent calls wait side by side
-        method, args, answer = self._route(parts.path, parts.query, headers, body)
+        method, args, answer = self._route(request.command, parts.path, parts.query, headers, body)
         with self._cond:  # recorded before answering: a caller that got its answer sees it
             self._calls.append(
                 RecordedCall(
@@ -715,12 +819,14 @@ class SlackLookalike:
                     held.pop(0)
         if hold:
             time.sleep(hold)  # outside the lock: the call is recorded, its answer not yet given
-        as_text = answer.text is not None
-        payload = (answer.text or "").encode() if as_text else json.dumps(answer.body).encode()
+        if answer.raw is not None:
+            payload, content_type = answer.raw, answer.content_type
+        elif answer.text is not None:
+            payload, content_type = answer.text.encode(), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps(answer.body).encode(), "application/json; charset=utf-8"
         request.send_response(answer.status)
-        request.send_header(
-            "Content-Type", f"{'text/plain' if as_text else 'application/json'}; charset=utf-8"
-        )
+        request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             request.send_header(name, value)
@@ -728,7 +834,7 @@ class SlackLookalike:
         request.wfile.write(payload)
 
     def _route(
-        self, path: str, query: str, headers: dict[str, str], body: bytes
+        self, verb: str, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> tuple[str, JSON, _Answer]:
         """The method a request is for, its parsed arguments, and the answer to give."""
         if path.startswith("/api/"):
@@ -755,6 +861,9 @@ class SlackLookalike:
             key, data = path[len(UPLOAD_PREFIX) :], _upload_bytes(headers, body)
             args = {"length": len(data)}
             return "file_upload", args, self._faulted("file_upload") or self._receive_upload(key, data)
+        if path.startswith(FILES_PREFIX):
+            answer = self._faulted("file_download") or self._download(verb, path, headers)
+            return "file_download", {}, answer
         return path, {}, _Answer(404, {"ok": False, "error": "not_found"})
 
     def _faulted(self, method: str) -> _Answer | None:
@@ -1269,7 +1378,7 @@ class SlackLookalike:
             ) from None
         if length <= 0:
             raise SlackFailure("missing_argument")  # Slack's answer to a length of 0
-        upload = _Upload(file_id=_new_id("F"), filename=filename, length=length)
+        upload = _Upload(file_id=_new_id("F"), filename=filename, length=length, user=self.bot_user_id)
         key = f"{self.team_id}/{upload.file_id}/{secrets.token_urlsafe(18)}"
         self._uploads[key] = upload
         self._upload_order.append(upload)
@@ -1302,6 +1411,9 @@ class SlackLookalike:
                 "invalid_arguments",
                 messages=["[ERROR] files must be an array of {id, title} [json-pointer:/files]"],
             )
+        comment = _text(args.get("initial_comment"))
+        # Slack documents that `blocks` are ignored when `initial_comment` is given.
+        blocks = None if comment or args.get("blocks") is None else _valid_message_blocks(args["blocks"])
         by_id = {u.file_id: u for u in self._upload_order}
         uploads: list[tuple[_Upload, str]] = []
         for item in listed:
@@ -1315,18 +1427,30 @@ class SlackLookalike:
         if args.get("thread_ts") and len(channels) != 1:
             raise SlackFailure("invalid_arguments", messages=["[ERROR] thread_ts needs exactly one channel"])
         files = [self._file_object(upload, title) for upload, title in uploads]
-        comment = _text(args.get("initial_comment"))
+        content: JSON = {"text": comment, **({"blocks": blocks} if blocks is not None else {})}
         for channel in channels:
-            message = {**self._bot_message({"text": comment}), "files": copy.deepcopy(files), "upload": True}
+            message = {**self._bot_message(content), "files": copy.deepcopy(files), "upload": True}
             self._store(channel["id"], message, args.get("thread_ts"))
-        for upload, title in uploads:
+        for (upload, title), file in zip(uploads, files, strict=True):
             upload.shared = {
                 "title": title,
                 "channels": [c["id"] for c in channels],
                 "initial_comment": comment,
                 "thread_ts": _text(args.get("thread_ts")) or None,
             }
-        return {"files": files}
+            upload.file = file
+            self._files[upload.file_id] = upload
+        return {"files": copy.deepcopy(files)}
+
+    def _files_info(self, args: JSON) -> JSON:
+        upload = self._files.get(_text(args.get("file")))
+        if upload is None or upload.file is None:
+            raise SlackFailure("file_not_found")
+        return {
+            "file": copy.deepcopy(upload.file),
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _upload_channel(self, ref: str) -> JSON:
         """Where a completed upload is shared: a channel or DM by ID (names are refused), or a user's DM."""
@@ -1339,9 +1463,11 @@ class SlackLookalike:
             raise SlackFailure("posting_to_channel_denied")
         return channel
 
-    def _file_object(self, upload: _Upload, title: str) -> JSON:
+    def _file_object(self, upload: _Upload, title: str, filetype: str | None = None) -> JSON:
         extension = upload.filename.rpartition(".")[2].lower() if "." in upload.filename else ""
-        base = f"https://files.slack.com/files-pri/{self.team_id}-{upload.file_id}/{upload.filename}"
+        kind = filetype or extension or "binary"
+        # Served by this server (GET, with the bot token), where Slack serves files.slack.com.
+        where = f"{self.url.rstrip('/')}{FILES_PREFIX}{self.team_id}-{upload.file_id}"
         return {
             "id": upload.file_id,
             "created": int(self._wall_clock()),
@@ -1349,9 +1475,9 @@ class SlackLookalike:
             "name": upload.filename,
             "title": title,
             "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
-            "filetype": extension or "binary",
-            "pretty_type": extension.upper() or "Binary",
-            "user": self.bot_user_id,
+            "filetype": kind,
+            "pretty_type": kind.upper() if kind != "binary" else "Binary",
+            "user": upload.user,
             "user_team": self.team_id,
             "editable": False,
             "size": upload.length,
@@ -1362,10 +1488,34 @@ class SlackLookalike:
             "public_url_shared": False,
             "display_as_bot": False,
             "username": "",
-            "url_private": base,
-            "url_private_download": f"{base.rsplit('/', 1)[0]}/download/{upload.filename}",
-            "permalink": f"https://{self.team_domain}.slack.com/files/{self.bot_user_id}/{upload.file_id}/{upload.filename}",
+            "url_private": f"{where}/{upload.filename}",
+            "url_private_download": f"{where}/download/{upload.filename}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/{upload.user}/{upload.file_id}/{upload.filename}",
         }
+
+    def _download(self, verb: str, path: str, headers: Mapping[str, str]) -> _Answer:
+        """A file's bytes at its ``url_private``/``url_private_download``, for the bot's token only.
+
+        Without it Slack answers with its sign-in page rather than the file: 403 and HTML here.
+        """
+        if verb != "GET":
+            return _Answer(405, {}, text="Method Not Allowed")
+        bearer = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if bearer != f"Bearer {self.bot_token}":
+            return _Answer(403, {}, raw=SIGN_IN_PAGE, content_type="text/html; charset=utf-8")
+        owner, _, rest = path[len(FILES_PREFIX) :].partition("/")
+        team, _, file_id = owner.partition("-")
+        name = rest.removeprefix("download/")
+        with self._cond:
+            upload = self._files.get(file_id)
+        if team != self.team_id or upload is None or upload.data is None or name != upload.filename:
+            return _Answer(404, {}, text="Not Found")
+        return _Answer(
+            200,
+            {},
+            raw=upload.data,
+            content_type=mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+        )
 
     # ------------------------------------------------------------------ views and triggers
 

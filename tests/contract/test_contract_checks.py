@@ -173,6 +173,7 @@ VALID_CALLS: dict[str, dict[str, Any]] = {
         "initial_comment": "This week's pipeline",
     },
     "files.getUploadURLExternal": {"filename": "pipeline.csv", "length": "2048"},
+    "files.info": {"file": "F0123ABCD"},
     "reactions.add": {"channel": "C1", "name": "white_check_mark", "timestamp": "1700000000.1"},
     "team.info": {},
     "usergroups.list": {"include_users": "1"},
@@ -433,6 +434,13 @@ def test_calls_made_through_slack_sdk_pass() -> None:
         files=[{"id": "F1", "title": "a.csv"}], channel_id="C1", initial_comment="Here"
     )
     client.files_completeUploadExternal(files=[{"id": "F1"}], channels=["C1", "C2"])
+    # The snapshot's chart is shared with the snapshot's blocks: a JSON string, as Slack documents.
+    client.files_completeUploadExternal(
+        files=[{"id": "F1", "title": "Metrics"}],
+        channel_id="C1",
+        blocks=json.dumps([{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}]),
+    )
+    client.files_info(file="F1")
     client.team_info()
 
     assert {method for method, _ in client.calls} == set(methods_json())

@@ -27,7 +27,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.sandbox import SlackLookalike
 
-from .conftest import FakeClock
+from .conftest import TOKEN, FakeClock
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Q3 pipeline*"}}
 MODAL = {
@@ -597,7 +597,10 @@ def test_usergroups_list(client: WebClient) -> None:
 
 
 def test_disabled_usergroups_show_only_when_asked_for() -> None:
-    groups = {"S0OLD": {"name": "Old promo", "users": ["U0ANA"], "disabled": True}, "S0NEW": {"name": "New"}}
+    groups: dict[str, dict[str, Any]] = {
+        "S0OLD": {"name": "Old promo", "users": ["U0ANA"], "disabled": True},
+        "S0NEW": {"name": "New"},
+    }
     with SlackLookalike(bot_token="xoxb-t", usergroups=groups) as lookalike:
         client = WebClient(token="xoxb-t", base_url=lookalike.api_url, proxy=None)
         assert [g["id"] for g in client.usergroups_list()["usergroups"]] == ["S0NEW"]
@@ -955,6 +958,224 @@ def test_multipart_uploads_keep_the_file_part(lookalike: SlackLookalike, client:
     client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id="C0WINS")
     [deck] = lookalike.uploaded_files("C0WINS")
     assert (deck["bytes"], deck["title"]) == (b"%PDF-1.7", "deck.pdf")
+
+
+# ----------------------------------------------------------------------------- tables and files
+
+
+def table(rows: int = 2, cells: int = 2) -> dict[str, Any]:
+    return {
+        "type": "table",
+        "rows": [[{"type": "raw_text", "text": f"r{r}c{c}"} for c in range(cells)] for r in range(rows)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error", "messages"),
+    [
+        ([table(), table()], "invalid_attachments", ["only_one_table_allowed"]),
+        ([SECTION, table(), SECTION, table(1, 1)], "invalid_attachments", ["only_one_table_allowed"]),
+        (
+            [table(rows=101)],
+            "invalid_blocks",
+            ["[ERROR] no more than 100 items allowed [json-pointer:/blocks/0/rows]"],
+        ),
+        (
+            [SECTION, table(cells=21)],
+            "invalid_blocks",
+            [f"[ERROR] no more than 20 items allowed [json-pointer:/blocks/1/rows/{r}]" for r in range(2)],
+        ),
+    ],
+)
+def test_a_message_holds_one_table_of_at_most_100_rows_of_20_cells(
+    lookalike: SlackLookalike,
+    client: WebClient,
+    blocks: list[dict[str, Any]],
+    error: str,
+    messages: list[str],
+) -> None:
+    refused = failure(lambda: client.chat_postMessage(channel="C0SALES", text="figures", blocks=blocks))
+    assert (refused["error"], refused["response_metadata"]["messages"]) == (error, messages)
+    ts = client.chat_postMessage(channel="C0SALES", text="figures", blocks=[SECTION, table(100, 20)])["ts"]
+    for call in (
+        lambda: client.chat_update(channel="C0SALES", ts=ts, text="figures", blocks=blocks),
+        lambda: client.chat_postEphemeral(channel="C0SALES", user="U0ANA", text="figures", blocks=blocks),
+    ):
+        assert failure(call)["error"] == error
+    webhook = WebhookClient(lookalike.issue_response_url(channel_id="C0SALES"), proxy=None)
+    answer = webhook.send_dict({"text": "figures", "blocks": blocks})
+    assert (answer.status_code, json.loads(answer.body)["error"]) == (400, error)
+    [kept] = lookalike.messages("C0SALES")
+    assert len(kept["blocks"][1]["rows"]) == 100
+
+
+def test_views_take_tables_within_the_row_and_cell_limits(client: WebClient) -> None:
+    home = {"type": "home", "blocks": [SECTION, table(rows=101)]}
+    refused = failure(lambda: client.views_publish(user_id="U0ANA", view=home))
+    assert refused["error"] == "invalid_arguments"
+    assert refused["response_metadata"]["messages"] == [
+        "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks/1/rows]"
+    ]
+    client.views_publish(user_id="U0ANA", view={"type": "home", "blocks": [table(100, 20)]})
+
+
+def test_an_upload_shares_one_message_with_its_blocks_and_file(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    blocks = [SECTION, table()]
+    answer = client.files_upload_v2(
+        channel="C0METRICS",
+        content=png,
+        filename="chart.png",
+        title="Metrics",
+        alt_txt="Leads 42",
+        blocks=json.dumps(blocks),
+    )
+    [step3] = lookalike.calls_to("files.completeUploadExternal")
+    assert step3.args["blocks"] == blocks  # sent as a JSON string in the form, read back as blocks
+    [shared] = lookalike.messages("C0METRICS")
+    assert (shared["blocks"], shared["text"], [f["id"] for f in shared["files"]]) == (
+        blocks,
+        "",  # no fallback text to give: the product rule is for chat.postMessage and its kin
+        [answer["file"]["id"]],
+    )
+    history = client.conversations_history(channel="C0METRICS")["messages"]
+    assert [(m["ts"], [f["name"] for f in m["files"]], m["blocks"]) for m in history] == [
+        (shared["ts"], ["chart.png"], blocks)
+    ]
+
+
+def test_an_upload_takes_blocks_as_a_list_in_a_json_body(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    ticket = client.files_getUploadURLExternal(filename="a.txt", length=1)
+    put_bytes(ticket["upload_url"], b"a")
+    client.api_call(
+        "files.completeUploadExternal",
+        json={"files": [{"id": ticket["file_id"]}], "channel_id": "C0WINS", "blocks": [SECTION]},
+    )
+    [shared] = lookalike.messages("C0WINS")
+    assert (shared["blocks"], shared["files"][0]["name"]) == ([SECTION], "a.txt")
+
+
+def test_an_upload_with_an_initial_comment_ignores_its_blocks(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    client.files_upload_v2(
+        channel="C0WINS",
+        content="x",
+        filename="x.txt",
+        initial_comment="Here it is",
+        blocks=json.dumps([{"type": "hologram"}]),  # not even looked at, as Slack documents
+    )
+    [shared] = lookalike.messages("C0WINS")
+    assert (shared["text"], "blocks" in shared) == ("Here it is", False)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error"),
+    [
+        ("not json", "invalid_blocks_format"),
+        (json.dumps([{"type": "hologram"}]), "invalid_blocks"),
+        (json.dumps([SECTION] * 51), "invalid_blocks"),
+        (json.dumps([table(), table()]), "invalid_attachments"),
+    ],
+)
+def test_an_upload_with_bad_blocks_is_refused_and_shares_nothing(
+    lookalike: SlackLookalike, client: WebClient, blocks: str, error: str
+) -> None:
+    ticket = client.files_getUploadURLExternal(filename="x.txt", length=1)
+    put_bytes(ticket["upload_url"], b"x")
+    files = [{"id": ticket["file_id"]}]
+    refused = failure(
+        lambda: client.files_completeUploadExternal(files=files, channel_id="C0WINS", blocks=blocks)
+    )
+    assert refused["error"] == error
+    assert (lookalike.messages("C0WINS"), lookalike.uploaded_files()) == ([], [])
+    client.files_completeUploadExternal(files=files, channel_id="C0WINS", blocks=json.dumps([SECTION]))
+    assert [m["blocks"] for m in lookalike.messages("C0WINS")] == [[SECTION]]
+
+
+def put_bytes(url: str, data: bytes) -> None:
+    """Step two of an upload, done by hand: the bytes POSTed to the ``upload_url``."""
+    request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=5).close()
+
+
+def download(url: str, token: str | None = None, method: str = "GET") -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url, method=method)  # noqa: S310
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=5) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["Content-Type"], refused.read()
+
+
+def test_files_are_downloaded_from_the_lookalike_with_the_bot_token_only(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    file = client.files_upload_v2(channel="C0WINS", content=b"%PDF-1.7", filename="deck.pdf")["file"]
+    prefix = f"{lookalike.url}files-pri/{lookalike.team_id}-{file['id']}/"
+    assert (file["url_private"], file["url_private_download"]) == (
+        prefix + "deck.pdf",
+        prefix + "download/deck.pdf",
+    )
+    assert file["permalink"] == f"https://tandem-test.slack.com/files/U0TANDEMBOT/{file['id']}/deck.pdf"
+    for url in (file["url_private"], file["url_private_download"]):
+        assert download(url, TOKEN) == (200, "application/pdf", b"%PDF-1.7")
+        status, kind, page = download(url)
+        assert (status, kind.split(";")[0]) == (403, "text/html")  # Slack's sign-in page, not the file
+        assert b"%PDF" not in page
+        assert download(url, "xoxb-someone-else")[0] == 403
+        assert download(url, TOKEN, method="POST")[0] != 200
+    assert download(prefix + "other.pdf", TOKEN)[0] == 404
+    assert download(f"{lookalike.url}files-pri/{lookalike.team_id}-F0NOPE/deck.pdf", TOKEN)[0] == 404
+    assert [c.status for c in lookalike.calls_to("file_download")][:3] == [200, 403, 403]
+
+
+def test_files_info_returns_a_complete_file(lookalike: SlackLookalike, client: WebClient) -> None:
+    file = client.files_upload_v2(channel="C0WINS", content="a,b\n", filename="values.csv")["file"]
+    info = client.files_info(file=file["id"])
+    assert (info["file"], info["comments"]) == (file, [])
+    assert lookalike.calls_to("files.info")[0].args["file"] == file["id"]
+    assert failure(lambda: client.files_info(file="F0NOPE"))["error"] == "file_not_found"
+    ticket = client.files_getUploadURLExternal(filename="later.csv", length=3)
+    assert failure(lambda: client.files_info(file=ticket["file_id"]))["error"] == "file_not_found"
+
+
+def test_a_person_shares_a_file_in_their_dm_with_the_bot(
+    lookalike: SlackLookalike, client: WebClient
+) -> None:
+    csv = b"date,metric,value\n2026-11-23,leads,42\n"
+    file = lookalike.user_shares_file("U0ANA", "values.csv", csv)
+    dm = lookalike.dm_channel("U0ANA")
+    [shared] = lookalike.messages(dm)
+    assert (shared["subtype"], shared["user"], shared["files"]) == ("file_share", "U0ANA", [file])
+    assert (file["name"], file["user"], file["size"], file["filetype"], file["mimetype"]) == (
+        "values.csv",
+        "U0ANA",
+        len(csv),
+        "csv",
+        "text/csv",
+    )
+    assert download(file["url_private_download"], TOKEN)[2] == csv
+    assert download(file["url_private_download"])[0] == 403
+    assert client.files_info(file=file["id"])["file"] == file
+    [seen] = client.conversations_history(channel=dm)["messages"]
+    assert (seen["ts"], seen["files"][0]["id"]) == (shared["ts"], file["id"])
+    assert lookalike.uploaded_files() == []  # the bot's uploads only
+
+
+def test_a_person_shares_a_file_in_a_channel_with_a_filetype(lookalike: SlackLookalike) -> None:
+    file = lookalike.user_shares_file("U0BEN", "export", b"a\tb\n", channel="C0MARKETING", filetype="tsv")
+    [shared] = lookalike.messages("C0MARKETING")
+    assert (shared["files"][0]["id"], file["filetype"], file["user"]) == (file["id"], "tsv", "U0BEN")
+    with pytest.raises(ValueError, match="U0NOBODY"):
+        lookalike.user_shares_file("U0NOBODY", "x.csv", b"x")
 
 
 def raw_text(
