@@ -262,6 +262,9 @@ def test_the_timetable_reads_as_it_runs() -> None:
         "digest.reminder: 14:00 on wed unless a workspace chose otherwise, once a week",
         "digest.preview: 07:30 on fri unless a workspace chose otherwise, once a week",
         "digest.send: 10:00 on fri unless a workspace chose otherwise, once a week",
+        "metrics.snapshot: 08:30 on mon, tue, wed, thu, fri (each workspace's time) unless a workspace "
+        "chose otherwise",
+        "wins.recap: 16:00 on fri unless a workspace chose otherwise, once a week",
         "notifications.flush: every 15 s",
     ]
     assert {type(row) for row in rows} == {Daily, Weekly, Every}

@@ -1,8 +1,10 @@
-"""Scheduled posts, exactly once: each carries its key in Slack's message metadata, so a run taking
-over from one that died between posting and recording finds the post instead of posting it again."""
+"""Scheduled posts, exactly once: each carries its key in Slack's message metadata (an upload, its
+unique filename), so a run taking over from one that died between posting and recording finds the
+post instead of posting it again."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,9 +59,34 @@ def post_once(
 
 def find_post(client: WebClient, channel: str, key: str, *, since: datetime) -> Posted | None:
     """The message tagged with `key` posted in `channel` since `since`, if any."""
+    channel = _conversation(client, channel)
+    for message in _history(client, channel, since):
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+            return Posted(channel, str(message["ts"]), found=True)
+    return None
+
+
+def find_upload(client: WebClient, channel: str, filename: str, *, since: datetime) -> Posted | None:
+    """The message sharing a file named `filename` in `channel` since `since`, if any: an upload
+    carries no metadata of ours, so a unique filename is its key."""
+    channel = _conversation(client, channel)
+    for message in _history(client, channel, since):
+        if any(file.get("name") == filename for file in message.get("files") or []):
+            return Posted(channel, str(message["ts"]), found=True)
+    return None
+
+
+def _conversation(client: WebClient, channel: str) -> str:
     if channel[:1] in {"U", "W"}:
         # A DM is posted to the person's id; its history is read from the DM channel's id.
-        channel = str(client.conversations_open(users=channel)["channel"]["id"])
+        return str(client.conversations_open(users=channel)["channel"]["id"])
+    return channel
+
+
+def _history(client: WebClient, channel: str, since: datetime) -> Iterator[dict[str, Any]]:
+    """The channel's messages since `since`, newest first, over at most PAGES pages."""
     cursor = None
     for _ in range(PAGES):
         page = client.conversations_history(
@@ -69,12 +96,7 @@ def find_post(client: WebClient, channel: str, key: str, *, since: datetime) -> 
             limit=PAGE_SIZE,
             **({"cursor": cursor} if cursor else {}),
         )
-        for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-                return Posted(channel, str(message["ts"]), found=True)
+        yield from page.get("messages") or []
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
-            break
-    return None
+            return
