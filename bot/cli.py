@@ -20,11 +20,13 @@ from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
 from bot.issue_export import ExportFormat, IssueExport, write_export
+from bot.metric_files import parse_definitions
+from bot.metrics import IMPORT_BYTES_MAX, InvalidDefinitions, Metrics, Unit
 from bot.scheduling import runner_name
 from bot.services import Services, utc_now
 from bot.slack.client import web_client
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
-from bot.workspaces import WorkspaceKey
+from bot.workspaces import WorkspaceKey, WorkspaceSettings
 from jobs import timetable
 from jobs.scheduler import JobContext, Scheduler, start_scheduler
 
@@ -71,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=_moment,
         help="run as if it were this moment, e.g. 2026-11-26T09:00+00:00 (no offset: TANDEM_TIMEZONE)",
     )
+    _add_metrics_commands(commands)
     arguments = parser.parse_args(argv)
+    if arguments.command == "metrics":
+        return metrics_command(arguments)
     if arguments.command == "jobs":
         if arguments.jobs_command == "list":
             return list_jobs(arguments.workspace)
@@ -153,6 +158,183 @@ def run_job(job: str, team_ids: Sequence[str], at: datetime | None) -> int:
     for each in ran:
         print(f"{each.job} {each.occurrence} in {each.team_id}: {each.outcome}")
     return 0
+
+
+def _add_metrics_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    metrics = commands.add_parser("metrics", help="define the shared metrics and load their values")
+    actions = metrics.add_subparsers(dest="metrics_command", required=True)
+    which = "the workspace (a Slack team ID, T…); needed when Tandem serves several"
+    listing = actions.add_parser("list", help="the workspace's metrics, with their targets and queries")
+    listing.add_argument("--workspace", metavar="TEAM_ID", help=which)
+    loading = actions.add_parser("load", help="add or update metrics from a YAML file (all or nothing)")
+    loading.add_argument("file", metavar="FILE", help="a YAML file, as examples/metrics.yml")
+    loading.add_argument("--workspace", metavar="TEAM_ID", help=which)
+    importing = actions.add_parser("import", help="load daily values from a CSV file (date, metric, value)")
+    importing.add_argument("file", metavar="FILE", help="a CSV file, as examples/metric-values.csv")
+    importing.add_argument("--workspace", metavar="TEAM_ID", help=which)
+    importing.add_argument(
+        "--yes", action="store_true", help="load the good rows without asking when some have problems"
+    )
+
+
+def metrics_command(arguments: argparse.Namespace) -> int:
+    """`tandem metrics list|load|import`: the workspace's metrics, from and to files."""
+    text = None if arguments.metrics_command == "list" else _read_file(arguments.file)
+    if arguments.metrics_command != "list" and text is None:
+        return 2
+    settings = _settings()
+    if settings is None:
+        return 2
+    services = services_for(settings)
+    try:
+        services.database.upgrade()
+        workspace = _the_workspace(services, arguments.workspace)
+        if workspace is None:
+            return 2
+        if arguments.metrics_command == "list":
+            return list_metrics(services.metrics, workspace.key)
+        assert text is not None
+        if arguments.metrics_command == "load":
+            return load_metrics(services.metrics, workspace.key, arguments.file, text)
+        return import_metric_values(services.metrics, workspace, arguments.file, text, yes=arguments.yes)
+    finally:
+        services.database.dispose()
+
+
+def list_metrics(metrics: Metrics, key: WorkspaceKey) -> int:
+    """Print the workspace's metrics in snapshot order: unit, team, rollup, targets and any query."""
+    defined = metrics.definitions(key)
+    if not defined:
+        print(
+            f"No metrics in {key.team_id} yet: describe them in a YAML file (see examples/metrics.yml) "
+            "and run `tandem metrics load FILE`."
+        )
+        return 0
+    print(f"{'NAME':<14} {'LABEL':<30} {'UNIT':<8} {'TEAM':<10} {'ROLLUP':<8} {'BETTER':<7} MONTH / QUARTER")
+    for metric in defined:
+        unit = metric.currency if metric.unit is Unit.CURRENCY and metric.currency else metric.unit.value
+        better = "higher" if metric.higher_is_better else "lower"
+        targets = f"{_figure(metric.monthly_target)} / {_figure(metric.quarterly_target)}"
+        print(
+            f"{metric.name:<14} {metric.label:<30} {unit:<8} {metric.team.value:<10} "
+            f"{metric.rollup.value:<8} {better:<7} {targets}"
+        )
+        if metric.targets:
+            print("    targets: " + ", ".join(f"{t.period} {_figure(t.value)}" for t in metric.targets))
+        if metric.query is not None:
+            sql = " ".join(metric.query.sql.split())
+            print(f"    query on {metric.query.shown_url}: {sql if len(sql) <= 80 else sql[:79] + '…'}")
+    return 0
+
+
+def load_metrics(metrics: Metrics, key: WorkspaceKey, path: str, text: str) -> int:
+    """Add or update every metric a YAML file defines, or none, printing every problem."""
+    try:
+        loaded = metrics.load_definitions(key, parse_definitions(text), None)
+    except InvalidDefinitions as invalid:
+        print(f"{path}: {_count(len(invalid.problems), 'problem')}; nothing was loaded.", file=sys.stderr)
+        for problem in invalid.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    done = [
+        f"{len(names)} {what} ({', '.join(names)})"
+        for what, names in (("added", loaded.added), ("updated", loaded.updated))
+        if names
+    ]
+    print(f"Loaded {_count(len(loaded.added) + len(loaded.updated), 'metric')}: {', '.join(done)}")
+    return 0
+
+
+def import_metric_values(
+    metrics: Metrics, workspace: WorkspaceSettings, path: str, text: str, *, yes: bool
+) -> int:
+    """Load a CSV's daily values; with problems, only the good rows and only once the person agrees."""
+    check = metrics.check_import(workspace.key, text, None, workspace.timezone)
+    if check.fatal is not None:
+        print(f"{path}: {check.fatal}. Nothing was loaded.", file=sys.stderr)
+        return 1
+    good, bad = len(check.rows), len(check.problems)
+    print(f"{path}: {_count(good, 'row')} to load" + (f", {bad} with problems:" if bad else "."))
+    for problem in check.problems:
+        print(f"  line {problem.line}: {problem.message}")
+    if not check.rows:
+        print("Nothing was loaded: no row can be.", file=sys.stderr)
+        return 1
+    if check.problems and not yes:
+        question = f"Load the {_count(good, 'good row')} and skip {bad}? [y/N] "
+        if not sys.stdin.isatty():
+            print(
+                f"Nothing was loaded: run again with --yes to load the {_count(good, 'good row')} "
+                f"and skip the {bad} with problems.",
+                file=sys.stderr,
+            )
+            return 1
+        try:
+            answer = input(question)
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("Nothing was loaded.")
+            return 1
+    result = metrics.import_values(workspace.key, check, None)
+    replaced = f" ({result.replaced} replaced earlier ones)" if result.replaced else ""
+    skipped = f"; skipped {_count(result.skipped, 'row')} with problems" if result.skipped else ""
+    print(f"Loaded {_count(result.stored, 'value')}{replaced}{skipped}.")
+    return 0
+
+
+def _read_file(path: str) -> str | None:
+    """A file's text (UTF-8, with or without a byte order mark), or None once the problem is said."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(IMPORT_BYTES_MAX + 1)
+    except OSError as error:
+        print(f"Can't read {path}: {error.strerror or error}", file=sys.stderr)
+        return None
+    if len(data) > IMPORT_BYTES_MAX:
+        return data.decode("utf-8", errors="replace")  # too big: the check says so, by size
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        print(f'{path} isn\'t UTF-8 text: save it as UTF-8 ("CSV UTF-8" in spreadsheets)', file=sys.stderr)
+        return None
+
+
+def _the_workspace(services: Services, team_id: str | None) -> WorkspaceSettings | None:
+    """The workspace named, or the only one Tandem has met; None once the problem is said."""
+    known = services.workspaces.all_settings()
+    ids = ", ".join(workspace.key.team_id for workspace in known)
+    if team_id is not None:
+        for workspace in known:
+            if workspace.key.team_id == team_id:
+                return workspace
+        print(
+            f"Tandem has not met workspace {team_id}" + (f" (it knows {ids})" if known else ""),
+            file=sys.stderr,
+        )
+        return None
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        print(
+            "Tandem has met no workspace yet: install it in Slack and use it once, then try again.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Tandem serves {len(known)} workspaces: choose one with --workspace ({ids}).", file=sys.stderr)
+    return None
+
+
+def _figure(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
 def _job_context(settings: Settings, services: Services) -> JobContext:

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -57,3 +58,37 @@ class Admins:
         return Actor(
             user_id, is_admin=is_admin(user_id, slack_admin_or_owner=slack_admin, configured=self._configured)
         )
+
+
+class Timezones:
+    """Each person's own timezone (users.info's `tz`), so "yesterday" is theirs, not the workspace's.
+
+    Kept for a few minutes like admin rights; a person Slack gives no valid zone gets `fallback`.
+    """
+
+    def __init__(self, *, keep_for: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._keep_for = keep_for
+        self._clock = clock
+        self._known: dict[str, tuple[ZoneInfo | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def zone(self, client: WebClient, user_id: str, fallback: ZoneInfo) -> ZoneInfo:
+        """`user_id`'s timezone, or `fallback` when Slack names none Python knows."""
+        now = self._clock()
+        with self._lock:
+            known = self._known.get(user_id)
+        if known is None or now - known[1] >= self._keep_for:
+            name = client.users_info(user=user_id)["user"].get("tz")
+            known = (_zone_named(name), now)
+            with self._lock:
+                self._known[user_id] = known
+        return known[0] or fallback
+
+
+def _zone_named(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
