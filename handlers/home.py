@@ -9,24 +9,25 @@ from slack_sdk import WebClient
 
 from bot.blocks import digest as digest_blocks
 from bot.blocks import home as home_blocks
-from bot.digest import Digests
-from bot.issues import IssueView, Tracker
-from bot.people import Actor, People
-from bot.workspaces import WorkspaceKey, Workspaces
+from bot.blocks import wins as win_blocks
+from bot.issues import IssueView
+from bot.people import Actor
+from bot.services import Services
+from bot.workspaces import WorkspaceKey
 from handlers.context import Admins, workspace_of
 
 
 class Home:
     """Builds and publishes one person's App Home; nothing is remembered between publishes."""
 
-    def __init__(
-        self, tracker: Tracker, people: People, workspaces: Workspaces, admins: Admins, digests: Digests
-    ) -> None:
-        self._tracker = tracker
-        self._people = people
-        self._workspaces = workspaces
+    def __init__(self, services: Services, admins: Admins) -> None:
+        self._tracker = services.tracker
+        self._people = services.people
+        self._workspaces = services.workspaces
         self._admins = admins
-        self._digests = digests
+        self._digests = services.digests
+        self._metrics = services.metrics
+        self._wins = services.wins
 
     def publish(
         self,
@@ -57,6 +58,14 @@ class Home:
             admin=admin,
             notice=notice,
             digest=self._digest_part(key, actor),
+            metrics=home_blocks.MetricsPart(
+                self._metrics.definitions(key), self._metrics.settings(key), is_admin=actor.is_admin
+            ),
+            wins=home_blocks.WinsPart(
+                self._wins.person(key, user_id, limit=win_blocks.HOME_WINS),
+                self._wins.wants_dms(key, user_id),
+                is_admin=actor.is_admin,
+            ),
         )
         zone = self._workspaces.settings_for(key).timezone
         client.views_publish(user_id=user_id, view=home_blocks.home(page, zone))

@@ -130,3 +130,40 @@ def test_a_flood_of_news_is_cut_with_a_count() -> None:
     assert len(sent["blocks"]) == 46
     assert texts(sent["blocks"])[-1] == "+75 more updates"
     assert len(sent["text"]) <= 3000
+
+
+def test_a_thank_you_for_a_win_reads_as_one_line_with_a_link_to_the_card() -> None:
+    thanked = Notice(
+        "win.thanked",
+        {
+            "win_id": 12,
+            "author": "U0ANA",
+            "text": "Closed Acme Corp",
+            "permalink": LINK,
+            "kind": "closed_deal",
+        },
+        AT,
+    )
+    unlinked = Notice(
+        "win.thanked", {"win_id": 13, "author": "U0BEN", "text": "Webinar", "permalink": None}, AT
+    )
+
+    message = news([thanked, notice("issue_assigned", 12), unlinked])
+
+    assert texts(message.as_kwargs()["blocks"]) == [
+        f"<@U0ANA> thanked you for a win: “Closed Acme Corp” · <{LINK}|See it>",
+        "<@U0ANA> assigned you #12 Issue 12",
+        "<@U0BEN> thanked you for a win: “Webinar”",
+    ]
+
+
+def test_a_wins_text_in_the_news_cannot_ping_and_is_cut() -> None:
+    sneaky = "<!channel> @here <https://evil.example|prize> & " * 20
+    facts = {"win_id": 1, "author": "<!here>", "text": sneaky, "permalink": LINK}
+
+    [line] = texts(news([Notice("win.thanked", facts, AT)]).as_kwargs()["blocks"])
+
+    assert line.startswith("Someone thanked you for a win: “&lt;!channel&gt; @\u2060here &lt;https://evil")
+    assert "<!" not in line
+    assert "<https://evil" not in line
+    assert line.endswith(f"…” · <{LINK}|See it>")

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import metrics as metric_blocks
+from bot.blocks import wins as win_blocks
 from bot.blocks.issues import HELP
 from handlers import register_all
 from handlers.context import Admins
@@ -44,15 +46,19 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "usergroups_users_list": ("usergroups:read",),
     "usergroups_list": ("usergroups:read",),
     "files_upload_v2": ("files:write",),
+    # A CSV sent in a DM: its details when the event carries only its id; downloading it needs the same.
+    "files_info": ("files:read",),
+    # Tandem celebrates each win's card with a reaction.
     "reactions_add": ("reactions:write",),
 }
 
 # The bot scope each subscribed event needs, and the event type the listener sees: Slack delivers
-# `message.channels` and `message.groups` alike as `message` events.
+# `message.channels`, `message.groups` and `message.im` alike as `message` events.
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "message.channels": ("channels:history",),
     "message.groups": ("groups:history",),
+    "message.im": ("im:history",),
 }
 
 
@@ -157,6 +163,31 @@ def test_the_digest_commands_usage_hint_matches_its_help() -> None:
     # Help says "/digest add" and "/digest add <text>"; the hint's "add [text]" covers both.
     helped = {usage.removeprefix("/digest ").replace(" <text>", " [text]") for usage, _ in digest_blocks.HELP}
     assert hinted == helped - {"add"}
+
+
+def test_the_metric_commands_usage_hint_matches_its_help() -> None:
+    [metric] = [c for c in FEATURES["slash_commands"] if c["command"] == "/metric"]
+    hinted = {alternative.strip() for alternative in metric["usage_hint"].split(" | ")}
+    # Help says "/metric <name> <value> [date]"; the hint brackets every word one may type, and its
+    # "[name]" also covers "/metric" alone, today's snapshot.
+    helped = {
+        usage.removeprefix("/metric").strip().replace("<", "[").replace(">", "]")
+        for usage, _ in metric_blocks.USAGES
+    }
+    assert hinted == helped - {""}
+    assert all(f"`{usage}`" in metric_blocks.HELP for usage, _ in metric_blocks.USAGES)
+
+
+def test_the_win_commands_usage_hint_matches_its_help() -> None:
+    [win] = [c for c in FEATURES["slash_commands"] if c["command"] == "/win"]
+    hinted = {alternative.strip() for alternative in win["usage_hint"].split(" | ")}
+    # Help says "/win <text>"; the hint's "[text]" also covers "/win" alone, which opens the form.
+    helped = {
+        usage.removeprefix("/win").strip().replace("<", "[").replace(">", "]")
+        for usage, _ in win_blocks.USAGES
+    }
+    assert hinted == helped - {""}
+    assert all(f"`{usage}`" in win_blocks.HELP for usage, _ in win_blocks.USAGES)
 
 
 def test_bot_scopes_are_exactly_what_the_code_calls_for() -> None:

@@ -1,5 +1,5 @@
 """App Home: your issues, issues you raised, overdue and open by team, your team, a filter, team setup,
-and this week's digest.
+this week's digest, your wins, and the shared metrics.
 
 Every section is capped with "+N more" so the whole view stays inside Slack's 100 blocks.
 """
@@ -27,12 +27,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import metrics as metric_blocks
 from bot.blocks import teams as team_blocks
+from bot.blocks import wins as win_blocks
 from bot.blocks.issues import CARD_ACTIONS, OPEN_FORM_ACTION, TAKE_ACTION
 from bot.blocks.text import cut, day, link, user, when
 from bot.digest import DigestItem, DigestRecord, DigestSettings, DigestWeek
 from bot.issues import Board, IssueList, IssueView, Priority, SharedIssue
+from bot.metrics import Metric, SnapshotSettings
 from bot.people import MappedSource, Membership, Team
+from bot.wins import PersonWins
 
 FILTER_ACTION = "home.filter"
 OVERVIEW = "overview"
@@ -42,12 +46,15 @@ BLOCKS_PER_ISSUE = 2  # the title (with "Take it" when nobody owns it) and a lin
 # Header, intro, the actions row, a notice, your team (2), the admin part (2) and a divider.
 TOP_BLOCKS = 9
 DIGEST_BLOCKS = 1 + digest_blocks.HOME_BLOCKS  # a divider, then the digest's part at its largest
+METRICS_BLOCKS = 1 + metric_blocks.HOME_BLOCKS  # a divider, then the metrics' part at its largest
+WINS_BLOCKS = 1 + win_blocks.HOME_BLOCKS  # a divider, then the wins' part
+PARTS_BLOCKS = TOP_BLOCKS + DIGEST_BLOCKS + WINS_BLOCKS + METRICS_BLOCKS  # everything but the issues
 OVERVIEW_SECTIONS = 6  # yours, raised by you, overdue, raised by Sales, by Marketing, by others
 SECTION_FRAME = 2  # a section's header, and its "+N more" or "nothing here" line
-OVERVIEW_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - DIGEST_BLOCKS - OVERVIEW_SECTIONS * SECTION_FRAME) // (
+OVERVIEW_CAP = (VIEW_BLOCK_LIMIT - PARTS_BLOCKS - OVERVIEW_SECTIONS * SECTION_FRAME) // (
     OVERVIEW_SECTIONS * BLOCKS_PER_ISSUE
 )
-LIST_CAP = (VIEW_BLOCK_LIMIT - TOP_BLOCKS - DIGEST_BLOCKS - SECTION_FRAME) // BLOCKS_PER_ISSUE
+LIST_CAP = (VIEW_BLOCK_LIMIT - PARTS_BLOCKS - SECTION_FRAME) // BLOCKS_PER_ISSUE
 
 _FILTERS = (
     IssueView.MINE,
@@ -112,6 +119,24 @@ class DigestPart:
 
 
 @dataclass(frozen=True)
+class MetricsPart:
+    """The shared metrics as one person sees them: what is watched, and the admins' buttons."""
+
+    metrics: Sequence[Metric]
+    settings: SnapshotSettings
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class WinsPart:
+    """One person's wins and thanks received, their DM choice, and whether they set wins up."""
+
+    person: PersonWins
+    wants_dms: bool
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
 class HomePage:
     """Everything one person's App Home shows."""
 
@@ -121,6 +146,8 @@ class HomePage:
     notice: str = ""
     """A short mrkdwn answer to what they just did, shown at the top once."""
     digest: DigestPart | None = None
+    metrics: MetricsPart | None = None
+    wins: WinsPart | None = None
 
 
 def home(page: HomePage, zone: ZoneInfo) -> View:
@@ -183,6 +210,13 @@ def home(page: HomePage, zone: ZoneInfo) -> View:
             lambda item: item.id in part.changeable,
             is_admin=part.is_admin,
         )
+    if page.wins is not None:
+        blocks.append(DividerBlock())
+        blocks += win_blocks.home_part(page.wins.person, page.wins.wants_dms, is_admin=page.wins.is_admin)
+    if page.metrics is not None:
+        blocks.append(DividerBlock())
+        shared = page.metrics
+        blocks += metric_blocks.home_part(shared.metrics, shared.settings, is_admin=shared.is_admin)
     return View(
         type="home",
         callback_id="home",

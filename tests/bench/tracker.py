@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({arguments.big:,} in one), seeded in {time.perf_counter() - started:.1f} s\n"
         )
         services = build_services(database, WorkspaceDefaults("Europe/Paris", "C0TRACKER"), lambda: NOW)
-        home = Home(services.tracker, services.people, services.workspaces, services.digests, Admins(()))
+        home = Home(services, Admins(()))
         slack: Any = QuietSlack()
         with database.transaction() as session:
             ids = dict(session.execute(select(Workspace.team_id, Workspace.id)).all())

@@ -10,7 +10,9 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks import home as home_blocks
 from bot.digest import DigestItem, DigestRecord, DigestSettings, DigestStatus, DigestWeek, Section
 from bot.issues import Board, Category, IssueDraft, IssueList, IssueView, Priority, SharedIssue, Status
+from bot.metrics import LABEL_MAX, METRICS_MAX, Metric, MetricTeam, Rollup, SnapshotSettings, Unit
 from bot.people import Actor, MappedSource, Membership, Team, TeamSourceKind
+from bot.wins import ACCOUNT_MAX, TEXT_MAX, THANKED_MAX, PersonWins, Thanks, Win, WinKind
 from bot.workspaces import WorkspaceKey
 from tests.conftest import FixedClock
 from tests.contract.checks import check_view
@@ -70,6 +72,8 @@ def test_the_overview_shows_each_list_with_who_raised_what(tandem: Tandem, clock
         "Raised by Marketing (1)",
         "Raised by others (1)",
         "Thursday digest: 0 items",
+        "Wins",
+        "Shared metrics",
     ]
     shown = texts(home)
     assert shown.count("#1  Webinar leads lack phone numbers") == 3  # raised, overdue, by Sales
@@ -136,6 +140,8 @@ def test_a_full_board_is_capped_within_app_homes_100_blocks(tandem: Tandem, cloc
         "Raised by Marketing (10)",
         "Raised by others (10)",
         "Thursday digest: 0 items",
+        "Wins",
+        "Shared metrics",
     ]
     more = [t for t in texts(home) if t.startswith("+")]
     cap = home_blocks.OVERVIEW_CAP
@@ -162,25 +168,25 @@ def test_the_filter_shows_one_list_and_home_remembers_it_in_the_view(
 
     assert overdue["private_metadata"] == "overdue"
     assert overdue["blocks"][2]["elements"][1]["initial_option"]["value"] == "overdue"
-    assert headers(overdue)[1:-1] == ["Overdue issues (3)"]
+    assert headers(overdue)[1:-3] == ["Overdue issues (3)"]
     assert [t for t in texts(overdue) if t.startswith("#")] == ["#1  Issue 0", "#2  Issue 1", "#3  Issue 2"]
 
     everything = pick(tandem, overdue, BEN, "open")
     assert len(everything["blocks"]) <= 100
-    assert headers(everything)[1:-1] == ["Open issues (50)"]
+    assert headers(everything)[1:-3] == ["Open issues (50)"]
     assert len([t for t in texts(everything) if t.startswith("#")]) == home_blocks.LIST_CAP
     assert f"+{50 - home_blocks.LIST_CAP} more." in texts(everything)
 
     # Coming back to the tab, Slack sends the last published view: the same list shows again.
     again = open_home(tandem, BEN, shown=everything)
-    assert headers(again)[1:-1] == ["Open issues (50)"]
+    assert headers(again)[1:-3] == ["Open issues (50)"]
     assert headers(pick(tandem, again, BEN, "overview"))[1] == "Your issues (0)"
 
 
 def test_empty_lists_say_so(tandem: Tandem) -> None:
     home = open_home(tandem, BEN)
     mine = pick(tandem, home, BEN, "mine")
-    assert headers(mine)[1:-1] == ["Your issues (0)"]
+    assert headers(mine)[1:-3] == ["Your issues (0)"]
     assert "You own no open issues." in texts(mine)
 
 
@@ -235,24 +241,94 @@ def test_the_renderer_keeps_any_board_within_100_blocks() -> None:
         [MappedSource(Team.SALES, TeamSourceKind.USERGROUP, "S0SALES", ADA, None)],
         [Membership(ANA, Team.SALES, "usergroup")],
     )
-    digest = _full_digest()
+    digest, metrics, wins = _full_digest(), _full_metrics(), _full_wins()
     page = home_blocks.HomePage(
-        team=None, shown=home_blocks.Overview(board), admin=admin, notice="Saved.", digest=digest
+        team=None,
+        shown=home_blocks.Overview(board),
+        admin=admin,
+        notice="Saved.",
+        digest=digest,
+        metrics=metrics,
+        wins=wins,
     )
 
     view = home_blocks.home(page, ZoneInfo("Europe/Paris")).to_dict()
 
     assert check_view(view) == []
 
-    # Every part at its largest: the top (a notice, no team yet, the admin part), six full sections
-    # and the digest's part with its most items.
+    # Every part at its largest: the top (a notice, no team yet, the admin part), six full sections,
+    # the digest's part with its most items, the wins' part with an admin's buttons, and the metrics'
+    # part with all 40 metrics an admin sees.
     sections = home_blocks.OVERVIEW_SECTIONS * (home_blocks.SECTION_FRAME + 2 * home_blocks.OVERVIEW_CAP)
-    assert len(view["blocks"]) == home_blocks.TOP_BLOCKS + sections + home_blocks.DIGEST_BLOCKS <= 100
+    parts = (
+        home_blocks.TOP_BLOCKS
+        + home_blocks.DIGEST_BLOCKS
+        + home_blocks.WINS_BLOCKS
+        + home_blocks.METRICS_BLOCKS
+    )
+    assert len(view["blocks"]) == parts + sections <= 100
     longest = IssueList(tuple(_issue(n) for n in range(1, home_blocks.LIST_CAP + 1)), 900)
     listing = home_blocks.HomePage(
-        team=None, shown=home_blocks.Listing(IssueView.ALL, longest), admin=admin, digest=digest
+        team=None,
+        shown=home_blocks.Listing(IssueView.ALL, longest),
+        admin=admin,
+        digest=digest,
+        metrics=metrics,
+        wins=wins,
     )
-    assert len(home_blocks.home(listing, ZoneInfo("UTC")).to_dict()["blocks"]) <= 100
+    longest_view = home_blocks.home(listing, ZoneInfo("UTC")).to_dict()
+    assert check_view(longest_view) == []
+    assert len(longest_view["blocks"]) <= 100
+
+
+def _full_wins() -> home_blocks.WinsPart:
+    """A person with five long wins of their own and five they were thanked in."""
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    many = tuple(
+        Win(
+            id=n,
+            author_id=ANA,
+            author_team=Team.SALES,
+            text="w" * TEXT_MAX,
+            kind=WinKind.CLOSED_DEAL,
+            account="a" * ACCOUNT_MAX,
+            amount=1_234_567.0,
+            currency="EUR",
+            thanked=tuple(Thanks(f"U0P{i:03d}", Team.MARKETING) for i in range(THANKED_MAX)),
+            source_permalink=None,
+            created_at=at,
+            edited_at=None,
+            card_channel="C0WINSCH",
+            card_ts="1764000000.000100",
+            card_permalink="https://tandem-test.slack.com/archives/C0WINSCH/p1764000000000100",
+        )
+        for n in range(1, 6)
+    )
+    return home_blocks.WinsPart(PersonWins(many, many, 9_999, 99), wants_dms=True, is_admin=True)
+
+
+def _full_metrics() -> home_blocks.MetricsPart:
+    metrics = tuple(
+        Metric(
+            id=n,
+            position=n,
+            name=f"metric-{n}",
+            label="L" * LABEL_MAX,
+            unit=Unit.CURRENCY,
+            team=MetricTeam.SHARED,
+            rollup=Rollup.SUM,
+            currency="EUR",
+            higher_is_better=True,
+            monthly_target=1_234_567_890.0,
+            quarterly_target=None,
+            targets=(),
+            query=None,
+            description="",
+        )
+        for n in range(1, METRICS_MAX + 1)
+    )
+    settings = SnapshotSettings("C0METRICS", ("mon", "wed", "fri"), "08:30", True, ZoneInfo("Europe/Paris"))
+    return home_blocks.MetricsPart(metrics, settings, is_admin=True)
 
 
 def _full_digest() -> home_blocks.DigestPart:

@@ -12,9 +12,11 @@ from tests.scenario.test_digest_command import ADA, KEY, add, choose, configure,
 
 
 def digest_part(home: dict[str, Any]) -> dict[str, Any]:
-    """The digest's part of App Home: from its header on."""
-    start = next(i for i, b in enumerate(home["blocks"]) if b.get("block_id") == "digest.home") - 2
-    return {"blocks": home["blocks"][start:]}
+    """The digest's part of App Home: from its header to the divider before the next part."""
+    blocks = home["blocks"]
+    start = next(i for i, b in enumerate(blocks) if b.get("block_id") == "digest.home") - 2
+    end = next((i for i in range(start, len(blocks)) if blocks[i]["type"] == "divider"), len(blocks))
+    return {"blocks": blocks[start:end]}
 
 
 def click(tandem: Tandem, home: dict[str, Any], user_id: str, action: dict[str, Any]) -> None:
