@@ -28,6 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench.tracker
 	$(BIN)/python -m tests.bench.digest
+	$(BIN)/python -m tests.bench.metrics
+	$(BIN)/python -m tests.bench.wins
 
 # Regenerates the JSON Schemas from Slack's own TypeScript definitions (needs Node.js and npm).
 contracts:
