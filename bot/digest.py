@@ -22,6 +22,7 @@ from bot.models import DigestItemRow, DigestRow, DigestSettingsRow, Workspace
 from bot.people import Actor, NotAllowed
 from bot.scheduling import WEEKDAYS, due_instant
 from bot.scheduling import week_key as week_of
+from bot.settings_rows import every_workspace_settings, settings_row, settings_row_to_change
 from bot.workspaces import WorkspaceKey, Workspaces
 
 HEADLINE_MAX = 150
@@ -358,16 +359,7 @@ class Digests:
 
     def all_settings(self) -> Mapping[WorkspaceKey, DigestSettings]:
         """Every workspace's effective settings in one query (the scheduler asks once a minute)."""
-        with self._database.transaction() as session:
-            rows = session.execute(
-                select(Workspace, DigestSettingsRow)
-                .outerjoin(DigestSettingsRow, DigestSettingsRow.workspace_id == Workspace.id)
-                .order_by(Workspace.id)
-            ).all()
-            return {
-                WorkspaceKey(workspace.team_id, workspace.enterprise_id): self._effective(workspace, row)
-                for workspace, row in rows
-            }
+        return every_workspace_settings(self._database, DigestSettingsRow, self._effective)
 
     def save_settings(self, key: WorkspaceKey, change: SettingsChange, actor: Actor) -> DigestSettings:
         """Admins only (NotAllowed otherwise); InvalidInput names each bad field."""
@@ -386,14 +378,7 @@ class Digests:
         now = self._clock()
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            row = session.scalars(
-                select(DigestSettingsRow)
-                .where(DigestSettingsRow.workspace_id == workspace.id)
-                .with_for_update()
-            ).one_or_none()
-            if row is None:
-                row = DigestSettingsRow(workspace_id=workspace.id)
-                session.add(row)
+            row = settings_row_to_change(session, DigestSettingsRow, workspace.id)
             row.send_day = named_weekday(change.send_day) or change.send_day
             row.send_time = change.send_time
             row.channel = change.channel
@@ -662,10 +647,7 @@ class Digests:
 
     def _settings_in(self, session: Session, key: WorkspaceKey) -> tuple[Workspace, DigestSettings]:
         workspace = self._workspaces.row_for(session, key)
-        row = session.scalars(
-            select(DigestSettingsRow).where(DigestSettingsRow.workspace_id == workspace.id)
-        ).one_or_none()
-        return workspace, self._effective(workspace, row)
+        return workspace, self._effective(workspace, settings_row(session, DigestSettingsRow, workspace.id))
 
     def _effective(self, workspace: Workspace, row: DigestSettingsRow | None) -> DigestSettings:
         defaults = self._defaults

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db import Database
+from bot.digest import CHANNEL_ID, CLOCK_TIME
 from bot.errors import InvalidInput, TandemError
 from bot.models import (
     MetricImportRow,
@@ -33,6 +34,7 @@ from bot.models import (
 )
 from bot.people import Actor, People, Team
 from bot.scheduling import WEEKDAYS
+from bot.settings_rows import every_workspace_settings, settings_row, settings_row_to_change
 from bot.workspaces import WorkspaceKey, Workspaces
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")  # what people type after /metric: "leads", "win-rate"
@@ -57,8 +59,6 @@ RESERVED_NAMES = frozenset(
 )
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")  # as bot.digest.CHANNEL_ID
-_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MONTH_NAMES = (
     "January",
     "February",
@@ -490,13 +490,13 @@ def cleaned(draft: MetricDraft) -> MetricDraft:
 def settings_problems(change: SnapshotSettingsChange) -> dict[str, str]:
     """What is wrong with snapshot settings, by field ("channel", "days", "time"); empty when fine."""
     problems: dict[str, str] = {}
-    if change.channel is not None and not _CHANNEL_ID.match(change.channel):
+    if change.channel is not None and not CHANNEL_ID.match(change.channel):
         problems["channel"] = "Pick a channel: its ID looks like C0123ABCD."
     if not change.days:
         problems["days"] = "Pick at least one day of the week for the snapshot."
     elif any(day not in WEEKDAYS for day in change.days):
         problems["days"] = f"Name days of the week among {', '.join(WEEKDAYS)}."
-    if not _CLOCK_TIME.match(change.time):
+    if not CLOCK_TIME.match(change.time):
         problems["time"] = "Give a time of day such as 08:30 (24-hour clock)."
     return problems
 
@@ -1047,7 +1047,7 @@ class Metrics:
         Reads only the quarter (and the chart's 30 days) of values, through indexes."""
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            settings = self._effective(workspace, _settings_row(session, workspace.id))
+            settings = self._effective(workspace, settings_row(session, MetricSettingsRow, workspace.id))
             zone = settings.timezone
             made_on = made_on or self._clock().astimezone(zone).date()
             through = made_on - timedelta(days=1)
@@ -1118,20 +1118,11 @@ class Metrics:
     def settings(self, key: WorkspaceKey) -> SnapshotSettings:
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            return self._effective(workspace, _settings_row(session, workspace.id))
+            return self._effective(workspace, settings_row(session, MetricSettingsRow, workspace.id))
 
     def all_settings(self) -> Mapping[WorkspaceKey, SnapshotSettings]:
         """Every workspace's snapshot settings in one query (the scheduler's plan, once a tick)."""
-        with self._database.transaction() as session:
-            rows = session.execute(
-                select(Workspace, MetricSettingsRow)
-                .outerjoin(MetricSettingsRow, MetricSettingsRow.workspace_id == Workspace.id)
-                .order_by(Workspace.id)
-            ).all()
-            return {
-                WorkspaceKey(workspace.team_id, workspace.enterprise_id): self._effective(workspace, row)
-                for workspace, row in rows
-            }
+        return every_workspace_settings(self._database, MetricSettingsRow, self._effective)
 
     def save_settings(
         self, key: WorkspaceKey, change: SnapshotSettingsChange, actor: Actor
@@ -1146,10 +1137,7 @@ class Metrics:
         def save() -> SnapshotSettings:
             with self._database.transaction() as session:
                 workspace = self._workspaces.row_for(session, key)
-                row = _settings_row(session, workspace.id, lock=True)
-                if row is None:
-                    row = MetricSettingsRow(workspace_id=workspace.id)
-                    session.add(row)
+                row = settings_row_to_change(session, MetricSettingsRow, workspace.id)
                 row.channel = change.channel
                 row.days = ",".join(day for day in WEEKDAYS if day in change.days)
                 row.time, row.charts = change.time, change.charts
@@ -1582,11 +1570,6 @@ def _values(
     ):
         found.setdefault(metric_id, {})[day] = (value, problem)
     return found
-
-
-def _settings_row(session: Session, workspace_id: int, *, lock: bool = False) -> MetricSettingsRow | None:
-    query = select(MetricSettingsRow).where(MetricSettingsRow.workspace_id == workspace_id)
-    return session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 def _value(row: MetricValueRow, name: str) -> MetricValue:

@@ -23,6 +23,7 @@ from bot.models import WinPreferenceRow, WinRow, WinsSettingsRow, WinThanksRow, 
 from bot.notifications import notify
 from bot.people import Actor, People, Team
 from bot.scheduling import WEEKDAYS, due_instant, week_key
+from bot.settings_rows import every_workspace_settings, settings_row, settings_row_to_change
 from bot.workspaces import WorkspaceKey, Workspaces
 
 TEXT_MAX = 1500  # what happened: a card's section holds 3,000 characters, with the thanks beside it
@@ -647,16 +648,7 @@ class Wins:
 
     def all_settings(self) -> dict[WorkspaceKey, WinsSettings]:
         """Every workspace's settings in one query (the recap's plan, once a tick)."""
-        with self._database.transaction() as session:
-            rows = session.execute(
-                select(Workspace, WinsSettingsRow)
-                .outerjoin(WinsSettingsRow, WinsSettingsRow.workspace_id == Workspace.id)
-                .order_by(Workspace.id)
-            ).all()
-            return {
-                WorkspaceKey(workspace.team_id, workspace.enterprise_id): self._effective(workspace, row)
-                for workspace, row in rows
-            }
+        return every_workspace_settings(self._database, WinsSettingsRow, self._effective)
 
     def save_settings(self, key: WorkspaceKey, change: WinsSettingsChange, actor: Actor) -> WinsSettings:
         """Admins only (WinNotAllowed otherwise); InvalidInput names each bad field."""
@@ -675,12 +667,7 @@ class Wins:
         now = self._clock()
         with self._database.transaction() as session:
             workspace = self._workspaces.row_for(session, key)
-            row = session.scalars(
-                select(WinsSettingsRow).where(WinsSettingsRow.workspace_id == workspace.id).with_for_update()
-            ).one_or_none()
-            if row is None:
-                row = WinsSettingsRow(workspace_id=workspace.id)
-                session.add(row)
+            row = settings_row_to_change(session, WinsSettingsRow, workspace.id)
             row.channel = change.channel
             row.recap_day = named_weekday(change.recap_day) or change.recap_day
             row.recap_time = change.recap_time
@@ -691,10 +678,7 @@ class Wins:
 
     def _settings_in(self, session: Session, key: WorkspaceKey) -> tuple[Workspace, WinsSettings]:
         workspace = self._workspaces.row_for(session, key)
-        row = session.scalars(
-            select(WinsSettingsRow).where(WinsSettingsRow.workspace_id == workspace.id)
-        ).one_or_none()
-        return workspace, self._effective(workspace, row)
+        return workspace, self._effective(workspace, settings_row(session, WinsSettingsRow, workspace.id))
 
     def _effective(self, workspace: Workspace, row: WinsSettingsRow | None) -> WinsSettings:
         zone = self._workspaces.timezone_of(workspace)

@@ -16,6 +16,7 @@ from bot.scheduling import Routine
 from bot.slack.digest_post import DigestPosted, post_digest
 from bot.slack.posting import post_once
 from bot.workspaces import WorkspaceKey
+from jobs.notices import tell_each_once
 from jobs.scheduler import Due, JobContext, RetryLater, When, is_transient
 
 log = logging.getLogger("tandem.jobs.digest")
@@ -148,33 +149,6 @@ def _settle(context: JobContext, due: Due, settings: DigestSettings, posted: Dig
 
 def _tell(context: JobContext, due: Due, people: Iterable[str], kind: str, message: Message) -> str | None:
     """A DM about this week's digest to each person, at most once each; a problem, or None."""
-    ledger, runner, key = context.ledger, context.runner, due.workspace.key
-    problems = []
-    for person in dict.fromkeys(people):
-        entry = f"{due.occurrence.key}/{kind}/{person}"
-        claim = ledger.claim(NOTICE_JOB, key, entry, runner)
-        if claim is None:
-            continue
-        try:
-            post_once(
-                context.client,
-                channel=person,
-                message=message,
-                key=f"{NOTICE_JOB}/{key.team_id}/{entry}",
-                look_first=claim.retaken,
-                now=context.services.clock(),
-            )
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            if is_transient(error):
-                ledger.release(NOTICE_JOB, key, entry, runner, code)
-            else:
-                ledger.finish(NOTICE_JOB, key, entry, runner, f"refused: {code}")
-            log.warning("Slack refused the digest %s DM to %s: %s", kind, person, code)
-            problems.append(code)
-            continue
-        except BaseException:
-            ledger.release(NOTICE_JOB, key, entry, runner, "interrupted")
-            raise
-        ledger.finish(NOTICE_JOB, key, entry, runner, "sent")
+    about = f"{due.occurrence.key}/{kind}"
+    problems = tell_each_once(context, due, NOTICE_JOB, people, about, message, what=f"digest {kind}")
     return f"could not reach the owner: {', '.join(problems)}" if problems else None

@@ -3,21 +3,19 @@ reports, admins hear once of each query that failed, and the snapshot is posted 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.blocks import metrics as blocks
-from bot.blocks.text import Message, cut, day, escape
+from bot.blocks.text import Message, day
 from bot.metrics import QueryFailure, reported_day
-from bot.scheduling import OCCURRENCE_MAX, Routine, clock_time
+from bot.scheduling import Routine, clock_time
 from bot.slack.metric_post import SNAPSHOT_JOB, post_snapshot
-from bot.slack.posting import post_once
 from bot.workspaces import WorkspaceKey
+from jobs.notices import post_failed_notice, tell_each_once
 from jobs.scheduler import Due, JobContext, RetryLater, When, is_transient
 
 log = logging.getLogger("tandem.jobs.metrics")
@@ -59,7 +57,8 @@ def post_metric_snapshot(context: JobContext, due: Due) -> str:
         problem = outcome.removeprefix("failed: ")
         # Told once; the ledger retries the run after its retake time, within the catch-up window,
         # so the snapshot is posted (marked late) once someone fixes the channel.
-        notice = _post_failed_notice(problem, settings.channel, made_on)
+        what, place = f"the metric snapshot for {day(made_on)}", "Shared metrics → *Snapshot settings*"
+        notice = post_failed_notice(what, settings.channel, place, problem)
         _tell(context, due, context.settings.admins, f"{made_on:%Y%m%d}/!post", notice)
         raise RetryLater(f"Slack refused the channel: {problem}")
     return outcome + (" (late)" if due.late and outcome.startswith("sent") else "")
@@ -97,49 +96,4 @@ def _tell_about_queries(context: JobContext, due: Due, failures: Sequence[QueryF
 
 def _tell(context: JobContext, due: Due, people: Iterable[str], about: str, message: Message) -> None:
     """A DM about `about` ("20261124/leads": a day, then what) to each person, at most once each."""
-    ledger, runner, key = context.ledger, context.runner, due.workspace.key
-    for person in dict.fromkeys(people):
-        entry = f"{about}/{person}"
-        if len(entry) > OCCURRENCE_MAX:
-            # A long metric name: the day, then a digest of the rest (ledger keys are short).
-            entry = f"{about[:8]}/{hashlib.sha256(entry.encode()).hexdigest()[: OCCURRENCE_MAX - 9]}"
-        claim = ledger.claim(NOTICE_JOB, key, entry, runner)
-        if claim is None:
-            continue
-        try:
-            post_once(
-                context.client,
-                channel=person,
-                message=message,
-                key=f"{NOTICE_JOB}/{key.team_id}/{about}/{person}",
-                look_first=claim.retaken,
-                now=context.services.clock(),
-            )
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            if is_transient(error):
-                ledger.release(NOTICE_JOB, key, entry, runner, code)
-            else:
-                ledger.finish(NOTICE_JOB, key, entry, runner, f"refused: {code}")
-            log.warning("Slack refused the metrics DM to %s: %s", person, code)
-            continue
-        except BaseException:
-            ledger.release(NOTICE_JOB, key, entry, runner, "interrupted")
-            raise
-        ledger.finish(NOTICE_JOB, key, entry, runner, "sent")
-
-
-def _post_failed_notice(problem: str, channel: str | None, made_on: date) -> Message:
-    """To each admin: the snapshot could not be posted, why in words they can act on."""
-    where = f"<#{channel}>" if channel else "its channel"
-    elsewhere = "An admin can choose another in App Home → Shared metrics → *Snapshot settings*."
-    reason = {
-        "not_in_channel": f"Tandem isn't in {where}. Invite it with `/invite @Tandem` there.",
-        "channel_not_found": f"{where} doesn't exist or Tandem can't see it. {elsewhere}",
-        "is_archived": f"{where} is archived. {elsewhere}",
-    }.get(problem, f"Slack said `{escape(cut(problem, 60))}`.")
-    text = (
-        f":warning: I couldn't post the metric snapshot for {day(made_on)} to {where}: {reason} "
-        "I'll try again for a few hours."
-    )
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
+    tell_each_once(context, due, NOTICE_JOB, people, about, message, what="metrics")

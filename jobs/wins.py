@@ -4,16 +4,15 @@ and time (Friday 16:00 unless an admin chose otherwise), however many runs or re
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from bot.blocks.text import Message, cut, escape
 from bot.blocks.wins import recap_message
 from bot.scheduling import Routine, week_key
 from bot.slack.posting import post_once
 from bot.workspaces import WorkspaceKey
+from jobs.notices import post_failed_notice, tell_each_once
 from jobs.scheduler import Due, JobContext, RetryLater, When, is_transient
 
 log = logging.getLogger("tandem.jobs.wins")
@@ -70,57 +69,11 @@ def post_wins_recap(context: JobContext, due: Due) -> str:
         log.warning("Slack refused the wins recap in workspace %s: %s", key.team_id, problem)
         # Told once; the ledger retries the run after its retake time, within the catch-up window,
         # so the recap is posted (marked late) once someone fixes the channel.
-        _tell(context, due, context.settings.admins, f"{week}/post", _post_failed_notice(problem, channel))
+        notice = post_failed_notice("this week's wins recap", channel, "*Wins settings*", problem)
+        tell_each_once(context, due, NOTICE_JOB, context.settings.admins, f"{week}/post", notice, what="wins")
         raise RetryLater(f"Slack refused the channel: {problem}") from None
     if posted.found:
         return "already posted"
     wins_counted = f"{recap.total} win" if recap.total == 1 else f"{recap.total} wins"
     what = "empty-week recap" if recap.is_empty else f"recap of {wins_counted}"
     return f"{what} posted to {posted.channel}" + (" (late)" if due.late else "")
-
-
-def _tell(context: JobContext, due: Due, people: Iterable[str], about: str, message: Message) -> None:
-    """A DM about `about` ("2026-W48/post") to each person, at most once each."""
-    ledger, runner, key = context.ledger, context.runner, due.workspace.key
-    for person in dict.fromkeys(people):
-        entry = f"{about}/{person}"
-        claim = ledger.claim(NOTICE_JOB, key, entry, runner)
-        if claim is None:
-            continue
-        try:
-            post_once(
-                context.client,
-                channel=person,
-                message=message,
-                key=f"{NOTICE_JOB}/{key.team_id}/{entry}",
-                look_first=claim.retaken,
-                now=context.services.clock(),
-            )
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            if is_transient(error):
-                ledger.release(NOTICE_JOB, key, entry, runner, code)
-            else:
-                ledger.finish(NOTICE_JOB, key, entry, runner, f"refused: {code}")
-            log.warning("Slack refused the wins DM to %s: %s", person, code)
-            continue
-        except BaseException:
-            ledger.release(NOTICE_JOB, key, entry, runner, "interrupted")
-            raise
-        ledger.finish(NOTICE_JOB, key, entry, runner, "sent")
-
-
-def _post_failed_notice(problem: str, channel: str) -> Message:
-    """To each admin: the recap could not be posted, why in words they can act on."""
-    where = f"<#{channel}>"
-    elsewhere = "An admin can choose another in App Home → *Wins settings*."
-    reason = {
-        "not_in_channel": f"Tandem isn't in {where}. Invite it with `/invite @Tandem` there.",
-        "channel_not_found": f"{where} doesn't exist or Tandem can't see it. {elsewhere}",
-        "is_archived": f"{where} is archived. {elsewhere}",
-    }.get(problem, f"Slack said `{escape(cut(problem, 60))}`.")
-    text = (
-        f":warning: I couldn't post this week's wins recap to {where}: {reason} "
-        "I'll try again for a few hours."
-    )
-    return Message(text=text, blocks=[SectionBlock(text=MarkdownTextObject(text=text))])
