@@ -31,6 +31,7 @@ from bot.scheduling import week_key
 from bot.services import Services
 from bot.slack.digest_post import DigestPosted, post_digest
 from bot.workspaces import WorkspaceKey
+from handlers.answers import answer, saved_or_refused
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
 from handlers.text import first_word, shared_message
@@ -317,13 +318,13 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     ) -> None:
         key, user_id = workspace_of(context, body), body["user"]["id"]
         change = blocks.parse_settings_form(view["state"]["values"])
-        try:
-            saved = digests.save_settings(key, change, admins.actor(client, user_id))
-        except InvalidInput as invalid:
-            ack(response_action="errors", errors=blocks.settings_form_errors(invalid.problems))
-            return
-        except TandemError as refusal:
-            ack(response_action="errors", errors=blocks.settings_form_errors({"send_day": str(refusal)}))
+        saved = saved_or_refused(
+            ack,
+            lambda: digests.save_settings(key, change, admins.actor(client, user_id)),
+            blocks.settings_form_errors,
+            "send_day",
+        )
+        if saved is None:
             return
         ack()
         chosen = home_blocks.chosen_view(view.get("private_metadata"))
@@ -420,11 +421,6 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     app.action(blocks.SEND_NOW_ACTION)(send_now)
     app.action(blocks.EDIT_ITEMS_ACTION)(edit_items)
     app.action(blocks.SKIP_ACTION)(skip_week)
-
-
-def answer(respond: Respond, message: Message) -> None:
-    """An answer through the command's response_url, only to the person who typed it."""
-    respond(**message.as_kwargs(), response_type="ephemeral")
 
 
 def answer_privately(respond: Respond, text: str) -> None:

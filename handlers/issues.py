@@ -37,6 +37,7 @@ from bot.issues import (
 from bot.people import Actor
 from bot.services import Services
 from bot.workspaces import WorkspaceKey
+from handlers.answers import answer
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
 from handlers.text import error_of, first_word, shared_message, with_names
@@ -834,11 +835,6 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     app.action(blocks.DETAILS_ACTION)(show_details)
     app.action(blocks.PRIORITY_ACTION)(change_priority)
     app.action(blocks.DELETE_ACTION)(delete_issue)
-
-
-def answer(respond: Respond, message: Message) -> None:
-    """An answer through the command's response_url, only to the person who typed it."""
-    respond(**message.as_kwargs(), response_type="ephemeral")
 
 
 def _number_or_explain(ack: Ack, asked: str, usage: str) -> int | None:

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
-from slack_sdk.models.views import View
 
 from bot.blocks import metrics as blocks
 from bot.blocks.text import Message, cut, escape, plain_from_slack
 from bot.errors import InvalidInput, TandemError
-from bot.metrics import IMPORT_BYTES_MAX, ImportNotFound, SnapshotSettings
+from bot.metrics import IMPORT_BYTES_MAX, ImportNotFound, PendingImport, SnapshotSettings
+from bot.people import Actor
 from bot.scheduling import OCCURRENCE_MAX, runner_name
 from bot.services import Services
 from bot.slack.files import DownloadFailed, download
 from bot.workspaces import WorkspaceKey
+from handlers.answers import answer, closing_view, saved_or_refused, say
 from handlers.context import Admins, Timezones, workspace_of
 from handlers.home import Home
 from handlers.text import error_of, first_word
@@ -195,13 +195,13 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             ack(response_action="errors", errors=errors)
             return
         key, user_id = workspace_of(context, body), body["user"]["id"]
-        try:
-            saved = metrics.save_settings(key, change, admins.actor(client, user_id))
-        except InvalidInput as invalid:
-            ack(response_action="errors", errors=blocks.settings_errors(invalid.problems))
-            return
-        except TandemError as refusal:  # not an admin
-            ack(response_action="errors", errors=blocks.settings_errors({"channel": str(refusal)}))
+        saved = saved_or_refused(
+            ack,
+            lambda: metrics.save_settings(key, change, admins.actor(client, user_id)),
+            blocks.settings_errors,
+            "channel",
+        )
+        if saved is None:
             return
         ack()
         home.publish(client, key, user_id, notice=settings_saved(saved))
@@ -294,18 +294,11 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         context: BoltContext,
     ) -> None:
         ack()
-        key, user_id = workspace_of(context, body), body["user"]["id"]
-        try:
-            import_id = int(action.get("value") or "")
-            pending = metrics.pending_import(key, import_id, user_id)
-            result = metrics.apply_import(key, import_id, admins.actor(client, user_id))
-        except (ValueError, ImportNotFound):
-            say(respond, f":information_source: {ImportNotFound()}", replace_original=False)
-            return
-        except TandemError as refusal:
-            say(respond, f":no_entry: {escape(str(refusal))}", replace_original=False)
-            return
-        settle(client, body, blocks.import_done(pending.filename, result))
+
+        def load(key: WorkspaceKey, import_id: int, actor: Actor, pending: PendingImport) -> Message:
+            return blocks.import_done(pending.filename, metrics.apply_import(key, import_id, actor))
+
+        decide_held_import(body, action, respond, client, context, load)
 
     def cancel_held_import(
         ack: Ack,
@@ -316,18 +309,34 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         context: BoltContext,
     ) -> None:
         ack()
+
+        def cancel(key: WorkspaceKey, import_id: int, actor: Actor, pending: PendingImport) -> Message:
+            metrics.cancel_import(key, import_id, actor)
+            return blocks.import_cancelled(pending.filename)
+
+        decide_held_import(body, action, respond, client, context, cancel)
+
+    def decide_held_import(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        decide: Callable[[WorkspaceKey, int, Actor, PendingImport], Message],
+    ) -> None:
+        """The sender's Load or Cancel on a held import: done, then the summary says what became of it."""
         key, user_id = workspace_of(context, body), body["user"]["id"]
         try:
             import_id = int(action.get("value") or "")
             pending = metrics.pending_import(key, import_id, user_id)
-            metrics.cancel_import(key, import_id, admins.actor(client, user_id))
+            outcome = decide(key, import_id, admins.actor(client, user_id), pending)
         except (ValueError, ImportNotFound):
             say(respond, f":information_source: {ImportNotFound()}", replace_original=False)
             return
         except TandemError as refusal:
             say(respond, f":no_entry: {escape(str(refusal))}", replace_original=False)
             return
-        settle(client, body, blocks.import_cancelled(pending.filename))
+        settle(client, body, outcome)
 
     # Registered in one place, one line each.
     app.command(blocks.COMMAND)(handle_metric_command)
@@ -385,26 +394,6 @@ def _is_unit(word: str) -> bool:
 def settings_saved(saved: SnapshotSettings) -> str:
     """What App Home says once the snapshot settings are saved."""
     return f":white_check_mark: Snapshot settings saved. {blocks.schedule_line(saved)}"
-
-
-def closing_view(title: str, text: str) -> View:
-    """A modal that only says what became of it, closed with one button."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text=title),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=cut(text, 3000)))],
-    )
-
-
-def answer(respond: Respond, message: Message) -> None:
-    """An answer through the command's response_url, only to the person who typed it."""
-    respond(**message.as_kwargs(), response_type="ephemeral")
-
-
-def say(respond: Respond, text: str, **options: Any) -> None:
-    """A short ephemeral answer through the response_url."""
-    respond(**blocks.notice(text).as_kwargs(), response_type="ephemeral", **options)
 
 
 def post(client: WebClient, channel: str, text: str) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
@@ -26,6 +25,7 @@ from bot.people import Actor
 from bot.services import Services
 from bot.wins import Celebrated, Period, TooManyWins, Win, WinDraft, WinNotFound, problems_with
 from bot.workspaces import WorkspaceKey
+from handlers.answers import answer, closing_view, saved_or_refused, say
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
 from handlers.text import error_of, first_word, shared_message
@@ -378,13 +378,13 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             ack(response_action="errors", errors=errors)
             return
         key, user_id = workspace_of(context, body), body["user"]["id"]
-        try:
-            saved = wins.save_settings(key, change, admins.actor(client, user_id))
-        except InvalidInput as invalid:
-            ack(response_action="errors", errors=blocks.settings_errors(invalid.problems))
-            return
-        except TandemError as refusal:  # no longer an admin
-            ack(response_action="errors", errors=blocks.settings_errors({"channel": str(refusal)}))
+        saved = saved_or_refused(
+            ack,
+            lambda: wins.save_settings(key, change, admins.actor(client, user_id)),
+            blocks.settings_errors,
+            "channel",
+        )
+        if saved is None:
             return
         ack()
         tell(client, key, user_id, origin_of(view), blocks.notice(blocks.settings_saved(saved)))
@@ -511,23 +511,3 @@ def origin_of(view: Mapping[str, Any]) -> Origin:
         response_url=url if isinstance(url, str) and url else None,
         home_state=state if isinstance(state, str) else None,
     )
-
-
-def closing_view(title: str, text: str) -> View:
-    """A modal that only says what became of it, closed with one button."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text=title),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=cut(text, 3000)))],
-    )
-
-
-def answer(respond: Respond, message: Message) -> None:
-    """An answer through the command's response_url, only to the person who typed it."""
-    respond(**message.as_kwargs(), response_type="ephemeral")
-
-
-def say(respond: Respond, text: str, **options: Any) -> None:
-    """A short answer (mrkdwn we wrote) only to the person, through the response_url."""
-    respond(**blocks.notice(text).as_kwargs(), response_type="ephemeral", **options)

@@ -13,11 +13,8 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    CheckboxesElement,
     ConfirmObject,
     ContextBlock,
-    ConversationFilter,
-    ConversationSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -27,14 +24,35 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
-    TimePickerElement,
     UrlInputElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.text import Message, cut, day, escape, link, user, when
+from bot.blocks.forms import (
+    WEEKDAY_NAMES,
+    FormValues,
+    channel_input,
+    settings_modal,
+    switch,
+    time_input,
+    weekday_input,
+)
+from bot.blocks.text import (
+    Message,
+    block_size,
+    context,
+    cut,
+    day,
+    escape,
+    fit,
+    is_user,
+    json_length,
+    link,
+    user,
+    when,
+)
 from bot.digest import (
     DETAIL_LINES_MAX,
     DETAIL_MAX,
@@ -115,15 +133,6 @@ _FAILURES = {
     "no_channel": "no channel is set for the digest. An admin can set one in App Home → Digest settings.",
     "ratelimited": "Slack asked Tandem to slow down. Try again in a minute.",
 }
-_WEEKDAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
 
 
 # The digest as posted, and its thread
@@ -152,11 +161,11 @@ def digest_thread_replies(composed: Composed) -> list[Message]:
         pieces.append((heading, title, 0))
         pieces += [(_entry_block(entry, THREAD_ENTRY_SIZE), title, 1) for entry in rest]
         if section.not_included:
-            pieces.append((_context(f"+{section.not_included} more not listed here."), title, 0))
+            pieces.append((context(f"+{section.not_included} more not listed here."), title, 0))
     messages: list[list[tuple[Block, str, int]]] = []
     size = 0
     for piece in pieces:
-        grown = _size(piece[0])
+        grown = block_size(piece[0])
         # A message keeps room for one more line, in case the thread must end with "+N more".
         if not messages or len(messages[-1]) + 2 > MESSAGE_BLOCKS or size + grown > MESSAGE_SIZE - 300:
             messages.append([])
@@ -169,7 +178,7 @@ def digest_thread_replies(composed: Composed) -> list[Message]:
         if number == THREAD_MESSAGES and len(messages) > THREAD_MESSAGES:
             left = sum(counted for later in messages[THREAD_MESSAGES:] for _, _, counted in later)
             blocks.append(
-                _context(f"+{left} more not listed here: App Home and `/digest list` show the items.")
+                context(f"+{left} more not listed here: App Home and `/digest list` show the items.")
             )
         titles = list(dict.fromkeys(title for _, title, _ in message))
         replies.append(Message(text=_continued(titles), blocks=blocks))
@@ -182,14 +191,14 @@ def empty_digest_message(week: DigestWeek, *, late: bool = False) -> Message:
 
 
 def _late_line() -> ContextBlock:
-    return _context(":hourglass: Posted late: Tandem was offline at the scheduled time.")
+    return context(":hourglass: Posted late: Tandem was offline at the scheduled time.")
 
 
 def _empty(week: DigestWeek, top: Sequence[Block], lead: Sequence[Block] = ()) -> Message:
     blocks: list[Block] = [
         *lead,
         HeaderBlock(text=PlainTextObject(text=_title(week))),
-        _context(_on_day(week)),
+        context(_on_day(week)),
         *top,
         SectionBlock(text=MarkdownTextObject(text=":sparkles: Nothing new this week.")),
     ]
@@ -213,7 +222,7 @@ def _digest_blocks(
     head: list[Block] = [
         *lead,
         HeaderBlock(text=PlainTextObject(text=_title(week))),
-        _context(f"{_on_day(week)} · What sales should know this week."),
+        context(f"{_on_day(week)} · What sales should know this week."),
         *top,
     ]
     headings: list[Block] = []
@@ -223,15 +232,15 @@ def _digest_blocks(
         headings.append(SectionBlock(text=MarkdownTextObject(text=f"*{title}* ({section.total})")))
         rest = section.total - shown
         in_thread = " in the thread below" if len(section.entries) > shown else ""
-        mores.append(_context(f"+{rest} more{in_thread}") if rest else None)
+        mores.append(context(f"+{rest} more{in_thread}") if rest else None)
     tail: list[Block] = []
     left_out = composed.sections[plan.fitting :]
     if left_out:
         titles = ", ".join(escape(cut(s.title, 40)) for s in left_out[:5])
-        tail.append(_context(f"+{len(left_out)} more sections in the thread below: {titles}"))
+        tail.append(context(f"+{len(left_out)} more sections in the thread below: {titles}"))
     tail += bottom
     frame = head + headings + [b for b in mores if b is not None] + tail
-    room = (MESSAGE_SIZE - sum(_size(b) for b in frame)) // max(1, sum(plan.shown))
+    room = (MESSAGE_SIZE - sum(block_size(b) for b in frame)) // max(1, sum(plan.shown))
     allowance = min(ENTRY_SIZE, room)
     blocks = list(head)
     for section, shown, heading, more in zip(shown_sections, plan.shown, headings, mores, strict=True):
@@ -276,11 +285,11 @@ def _entry_block(entry: DigestEntry, allowance: int) -> SectionBlock:
     facts = []
     if entry.note:
         facts.append(escape(cut(entry.note, 80)))
-    if entry.owner and _is_user(entry.owner):
+    if entry.owner and is_user(entry.owner):
         facts.append(f"owner {user(entry.owner)}")
     if entry.due_on:
         facts.append(f"due {day(entry.due_on)}")
-    if entry.by and _is_user(entry.by):
+    if entry.by and is_user(entry.by):
         facts.append(f"by {user(entry.by)}")
     return _fitted_section(entry.headline, entry.link, entry.detail, facts, allowance)
 
@@ -319,7 +328,7 @@ def digest_preview(
     if composed.is_empty:
         if not empty_note:
             text = "Nothing would be posted: there is nothing this week, and the empty-week note is off."
-            return Message(text=text, blocks=[note, _context(text)])
+            return Message(text=text, blocks=[note, context(text)])
         empty = _empty(week, [], lead=[note])
         return Message(text=f"Preview: {empty.text}", blocks=empty.blocks)
     blocks = _digest_blocks(composed, week, lead=[note])
@@ -404,12 +413,12 @@ def sent_line(by: str | None, record: DigestRecord) -> str:
     """Who sent the digest (None: the schedule did), where, with a link to it."""
     where = f" to <#{record.channel}>" if record.channel else ""
     see = f": {link(record.permalink, 'see it')}" if record.permalink else ""
-    who = f"{user(by)} sent it" if by and _is_user(by) else "It was posted on schedule"
+    who = f"{user(by)} sent it" if by and is_user(by) else "It was posted on schedule"
     return f":white_check_mark: {who}{where}{see}."
 
 
 def skipped_line(by: str | None) -> str:
-    who = f"{user(by)} skipped it" if by and _is_user(by) else "It was skipped"
+    who = f"{user(by)} skipped it" if by and is_user(by) else "It was skipped"
     return f":fast_forward: {who}: nothing is posted this week."
 
 
@@ -438,7 +447,7 @@ def _send_answer(outcome: str, record: DigestRecord, problem: str | None, channe
         case "sent":
             return notice(f":white_check_mark: This week's digest is posted in {where}.{see}")
         case "already":
-            by = f" by {user(record.sent_by)}" if record.sent_by and _is_user(record.sent_by) else ""
+            by = f" by {user(record.sent_by)}" if record.sent_by and is_user(record.sent_by) else ""
             at = f" {when(record.sent_at)}" if record.sent_at else ""
             return notice(f":information_source: This week's digest was already posted{by}{at}.{see}")
         case "failed":
@@ -450,7 +459,7 @@ def _send_answer(outcome: str, record: DigestRecord, problem: str | None, channe
                 f":hourglass_flowing_sand: The digest is being posted right now. Look in {where} in a moment."
             )
         case "skipped":
-            by = f" by {user(record.decided_by)}" if record.decided_by and _is_user(record.decided_by) else ""
+            by = f" by {user(record.decided_by)}" if record.decided_by and is_user(record.decided_by) else ""
             return notice(f":fast_forward: This week's digest was skipped{by}, so nothing is posted.")
         case "nothing":
             return notice("Nothing to post: there is nothing this week, and the empty-week note is off.")
@@ -516,7 +525,7 @@ def history_message(records: Sequence[DigestRecord]) -> Message:
 
 def _history_line(record: DigestRecord) -> str:
     at = when(record.sent_at) if record.sent_at else record.week
-    by = f"sent by {user(record.sent_by)}" if record.sent_by and _is_user(record.sent_by) else "on schedule"
+    by = f"sent by {user(record.sent_by)}" if record.sent_by and is_user(record.sent_by) else "on schedule"
     late = " (late)" if record.late else ""
     where = f" in <#{record.channel}>" if record.channel else ""
     items = f"{record.item_count} item{'s' if record.item_count != 1 else ''}"
@@ -525,7 +534,7 @@ def _history_line(record: DigestRecord) -> str:
 
 
 def _status_line(record: DigestRecord) -> str:
-    by = f" by {user(record.decided_by)}" if record.decided_by and _is_user(record.decided_by) else ""
+    by = f" by {user(record.decided_by)}" if record.decided_by and is_user(record.decided_by) else ""
     match record.status:
         case DigestStatus.APPROVED:
             return f":white_check_mark: Approved{by}: it goes out at the send time."
@@ -557,7 +566,7 @@ def item_list(
     count = f"{len(items)} item{'s' if len(items) != 1 else ''}"
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"This week's digest: {count}")),
-        _context(f"It goes to sales {when(week.send_at, week.zone)}."),
+        context(f"It goes to sales {when(week.send_at, week.zone)}."),
     ]
     if notice_text:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut(notice_text, SECTION_TEXT))))
@@ -567,10 +576,10 @@ def item_list(
     )
     tail: list[Block] = [add]
     if len(items) > len(shown):
-        tail.insert(0, _context(f"+{len(items) - len(shown)} more: App Home lists them too."))
+        tail.insert(0, context(f"+{len(items) - len(shown)} more: App Home lists them too."))
     elif not items:
-        tail.insert(0, _context("Nothing yet. Add what sales should know with `/digest add`."))
-    room = (MESSAGE_SIZE - sum(_size(b) for b in blocks + tail)) // max(1, len(shown))
+        tail.insert(0, context("Nothing yet. Add what sales should know with `/digest add`."))
+    room = (MESSAGE_SIZE - sum(block_size(b) for b in blocks + tail)) // max(1, len(shown))
     blocks += [_item_block(item, viewer_may_change(item), min(ENTRY_SIZE, room)) for item in shown]
     return Message(text=f"This week's digest: {count}", blocks=blocks + tail)
 
@@ -603,15 +612,15 @@ def home_part(
         buttons.append(ButtonElement(text="Digest settings", action_id=OPEN_SETTINGS_ACTION))
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"{_title(week)}: {count}")),
-        _context(cut(" ".join(facts), SECTION_TEXT)),
+        context(cut(" ".join(facts), SECTION_TEXT)),
         ActionsBlock(block_id="digest.home", elements=buttons),
     ]
     shown = items[:HOME_ITEMS]
     blocks += [_item_block(item, viewer_may_change(item), ENTRY_SIZE) for item in shown]
     if total > len(shown):
-        blocks.append(_context(f"+{total - len(shown)} more: `/digest list` shows them all."))
+        blocks.append(context(f"+{total - len(shown)} more: `/digest list` shows them all."))
     elif not shown:
-        blocks.append(_context("Nothing yet this week."))
+        blocks.append(context("Nothing yet this week."))
     return blocks
 
 
@@ -632,13 +641,13 @@ def items_view(
         )
     ]
     if notice_text:
-        blocks.append(_context(cut(notice_text, SECTION_TEXT)))
+        blocks.append(context(cut(notice_text, SECTION_TEXT)))
     shown = items[:MODAL_ITEMS]
     blocks += [_item_block(item, viewer_may_change(item), ENTRY_SIZE) for item in shown]
     if len(items) > len(shown):
-        blocks.append(_context(f"+{len(items) - len(shown)} more: `/digest list` shows them."))
+        blocks.append(context(f"+{len(items) - len(shown)} more: `/digest list` shows them."))
     elif not items:
-        blocks.append(_context("Nothing yet this week."))
+        blocks.append(context("Nothing yet this week."))
     return View(
         type="modal",
         callback_id=ITEMS_VIEW,
@@ -660,7 +669,7 @@ def chosen_item(action: Mapping[str, Any]) -> tuple[str, int] | None:
 
 def _item_block(item: DigestItem, may_change: bool, allowance: int) -> SectionBlock:
     facts = [escape(item.section.label)]
-    if _is_user(item.author_id):
+    if is_user(item.author_id):
         facts.append(f"by {user(item.author_id)}")
     if item.source_permalink:
         facts.append(link(item.source_permalink, "from a message"))
@@ -780,7 +789,7 @@ def item_form(origin: ItemOrigin, draft: ItemDraft | None = None) -> View:
         ),
     ]
     if origin.source_permalink:
-        blocks.append(_context(f"The item links to {link(origin.source_permalink, 'the message')}."))
+        blocks.append(context(f"The item links to {link(origin.source_permalink, 'the message')}."))
     editing = origin.item_id is not None
     return View(
         type="modal",
@@ -795,12 +804,8 @@ def item_form(origin: ItemOrigin, draft: ItemDraft | None = None) -> View:
 
 def parse_item_form(view: Mapping[str, Any]) -> ItemDraft:
     """The draft a submitted item form holds (its state, and the message it came from)."""
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]] = view["state"]["values"]
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_ITEM_BLOCKS[field], {}).get("value", {})
-
-    chosen = (value("section").get("selected_option") or {}).get("value")
+    form = FormValues(view["state"]["values"], _ITEM_BLOCKS.__getitem__)
+    chosen = (form.value("section").get("selected_option") or {}).get("value")
     try:
         section = Section(str(chosen))
     except ValueError:
@@ -808,9 +813,9 @@ def parse_item_form(view: Mapping[str, Any]) -> ItemDraft:
     origin = ItemOrigin.loads(str(view.get("private_metadata") or ""))
     return ItemDraft(
         section=section,
-        headline=str(value("headline").get("value") or "").strip(),
-        detail=str(value("detail").get("value") or "").strip(),
-        link=str(value("link").get("value") or "").strip() or None,
+        headline=form.text("headline"),
+        detail=form.text("detail"),
+        link=form.text("link") or None,
         source_permalink=origin.source_permalink,
     )
 
@@ -849,60 +854,22 @@ def _settings_block(field: str) -> str:
     return f"{SETTINGS_FORM}.{field}"
 
 
-_ON = "on"
-
-
 def settings_form(settings: DigestSettings, *, home_state: str = "") -> View:
     """The modal admins set the digest up in, showing the settings in effect."""
-
-    def day_input(field: str, label: str, chosen: str) -> InputBlock:
-        options = [Option(value=d, text=name) for d, name in _WEEKDAY_NAMES.items()]
-        return InputBlock(
-            block_id=_settings_block(field),
-            label=label,
-            element=StaticSelectElement(
-                action_id="value",
-                options=options,
-                initial_option=next((o for o in options if o.value == chosen), None),
-            ),
-        )
-
-    def time_input(field: str, label: str, chosen: str) -> InputBlock:
-        return InputBlock(
-            block_id=_settings_block(field),
-            label=label,
-            element=TimePickerElement(action_id="value", initial_time=chosen),
-        )
-
-    def switch(field: str, label: str, text: str, on: bool) -> InputBlock:
-        option = Option(value=_ON, text=text)
-        return InputBlock(
-            block_id=_settings_block(field),
-            label=label,
-            optional=True,
-            element=CheckboxesElement(
-                action_id="value", options=[option], initial_options=[option] if on else None
-            ),
-        )
-
+    block = _settings_block
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text="When and where")),
-        day_input("send_day", "Send day", settings.send_day),
-        time_input("send_time", "Send time", settings.send_time),
-        InputBlock(
-            block_id=_settings_block("channel"),
-            label="Channel",
-            optional=True,
-            element=ConversationSelectElement(
-                action_id="value",
-                placeholder="Where sales reads it",
-                initial_conversation=settings.channel,
-                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-            ),
+        weekday_input(block("send_day"), "Send day", settings.send_day),
+        time_input(block("send_time"), "Send time", settings.send_time),
+        channel_input(
+            block("channel"),
+            "Channel",
+            chosen=settings.channel,
+            placeholder="Where sales reads it",
             hint="Invite Tandem there with /invite @Tandem. With no channel, nothing is posted.",
         ),
         InputBlock(
-            block_id=_settings_block("timezone"),
+            block_id=block("timezone"),
             label="Timezone",
             optional=True,
             element=PlainTextInputElement(
@@ -914,14 +881,14 @@ def settings_form(settings: DigestSettings, *, home_state: str = "") -> View:
             hint="A name such as America/New_York. Leave it empty for the workspace's timezone.",
         ),
         switch(
-            "empty_note",
+            block("empty_note"),
             "Empty weeks",
             "Post a short “nothing new this week” note",
             settings.empty_note,
         ),
         HeaderBlock(text=PlainTextObject(text="Who")),
         InputBlock(
-            block_id=_settings_block("owner_id"),
+            block_id=block("owner_id"),
             label="Owner",
             optional=True,
             element=UserSelectElement(
@@ -931,7 +898,7 @@ def settings_form(settings: DigestSettings, *, home_state: str = "") -> View:
             "or could not be posted.",
         ),
         InputBlock(
-            block_id=_settings_block("editors"),
+            block_id=block("editors"),
             label="Editors",
             optional=True,
             element=UserMultiSelectElement(
@@ -942,56 +909,38 @@ def settings_form(settings: DigestSettings, *, home_state: str = "") -> View:
             hint="Editors send, approve or skip the digest, and edit anyone's items. Admins always may.",
         ),
         switch(
-            "approval",
+            block("approval"),
             "Approval",
             f"The owner approves each digest (preview at {settings.preview_time} on the send day)",
             settings.approval,
         ),
         HeaderBlock(text=PlainTextObject(text="Reminder to marketing")),
-        day_input("reminder_day", "Reminder day", settings.reminder_day),
-        time_input("reminder_time", "Reminder time", settings.reminder_time),
+        weekday_input(block("reminder_day"), "Reminder day", settings.reminder_day),
+        time_input(block("reminder_time"), "Reminder time", settings.reminder_time),
     ]
     reminded = (
         f"<#{settings.reminder_channel}>"
         if settings.reminder_channel
         else "no channel (TANDEM_MARKETING_CHANNEL)"
     )
-    blocks.append(_context(f"The reminder goes to {reminded}."))
-    return View(
-        type="modal",
-        callback_id=SETTINGS_FORM,
-        title=PlainTextObject(text="Digest settings"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=home_state,
-        blocks=blocks,
-    )
+    blocks.append(context(f"The reminder goes to {reminded}."))
+    return settings_modal(SETTINGS_FORM, "Digest settings", blocks, private_metadata=home_state)
 
 
 def parse_settings_form(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> SettingsChange:
     """The settings a submitted settings form holds (its `view.state.values`)."""
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_settings_block(field), {}).get("value", {})
-
-    def chosen(field: str, default: str) -> str:
-        return str((value(field).get("selected_option") or {}).get("value") or default)
-
-    def ticked(field: str) -> bool:
-        return any(o.get("value") == _ON for o in value(field).get("selected_options") or [])
-
-    zone = str(value("timezone").get("value") or "").strip()
+    form = FormValues(values, _settings_block)
     return SettingsChange(
-        send_day=chosen("send_day", "thu"),
-        send_time=str(value("send_time").get("selected_time") or ""),
-        channel=value("channel").get("selected_conversation") or None,
-        timezone=zone or None,
-        approval=ticked("approval"),
-        owner_id=value("owner_id").get("selected_user") or None,
-        editors=tuple(dict.fromkeys(value("editors").get("selected_users") or [])),
-        empty_note=ticked("empty_note"),
-        reminder_day=chosen("reminder_day", "wed"),
-        reminder_time=str(value("reminder_time").get("selected_time") or ""),
+        send_day=form.option("send_day") or "thu",
+        send_time=form.time("send_time"),
+        channel=form.channel("channel"),
+        timezone=form.text("timezone") or None,
+        approval=form.ticked("approval"),
+        owner_id=form.value("owner_id").get("selected_user") or None,
+        editors=tuple(dict.fromkeys(form.value("editors").get("selected_users") or [])),
+        empty_note=form.ticked("empty_note"),
+        reminder_day=form.option("reminder_day") or "wed",
+        reminder_time=form.time("reminder_time"),
     )
 
 
@@ -1003,7 +952,7 @@ def settings_form_errors(problems: Mapping[str, str]) -> dict[str, str]:
 
 def settings_saved(settings: DigestSettings) -> str:
     """App Home's notice once an admin saved the settings (mrkdwn)."""
-    day_name = _WEEKDAY_NAMES.get(settings.send_day, settings.send_day)
+    day_name = WEEKDAY_NAMES.get(settings.send_day, settings.send_day)
     where = f"<#{settings.channel}>" if settings.channel else "no channel yet, so nothing is posted"
     approval = "the owner approves it first" if settings.approval else "no approval needed"
     return (
@@ -1043,29 +992,6 @@ def _on_day(week: DigestWeek) -> str:
     return f"<!date^{int(week.send_at.timestamp())}^{{date_long_pretty}}|{day(week.send_on)}>"
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(text, SECTION_TEXT))])
-
-
-def _size(block: Block) -> int:
-    return len(json.dumps(block.to_dict()))
-
-
-def _json_length(text: str) -> int:
-    return len(json.dumps(text)) - 2
-
-
-def _fit(plain: str, room: int) -> str:
-    """`plain` escaped for mrkdwn within `room` JSON characters, cut with an ellipsis if need be."""
-    shown = escape(plain)
-    keep = min(len(plain), room)
-    while _json_length(shown) > room and keep > 0:
-        shown = escape(cut(plain, keep))
-        over = _json_length(shown) - room
-        keep -= max(1, over // 6)  # a character is at most six JSON characters (\uXXXX)
-    return shown if _json_length(shown) <= room else ""
-
-
 def _fitted_section(
     headline: str,
     url: str | None,
@@ -1082,32 +1008,24 @@ def _fitted_section(
     def block(text: str) -> SectionBlock:
         return SectionBlock(block_id=block_id, text=MarkdownTextObject(text=text), accessory=accessory)
 
-    room = min(allowance - _size(block("x")) + 1, SECTION_TEXT)
+    room = min(allowance - block_size(block("x")) + 1, SECTION_TEXT)
     kept = list(facts)
-    while kept and _json_length(" · ".join(kept)) > room // 3:
+    while kept and json_length(" · ".join(kept)) > room // 3:
         kept.pop()  # the last facts (a message's link, who added it) matter least
     facts_line = " · ".join(kept)
-    room_for_title = room - (_json_length(facts_line) + 2 if facts_line else 0)
+    room_for_title = room - (json_length(facts_line) + 2 if facts_line else 0)
     title = ""
     if url:
         address = url.replace(">", "%3E").replace("|", "%7C")
-        label_room = room_for_title - _json_length(address) - 5
+        label_room = room_for_title - json_length(address) - 5
         if label_room >= min(40, len(headline)):
-            title = f"*<{address}|{_fit(headline, label_room)}>*"
+            title = f"*<{address}|{fit(headline, label_room, json_length)}>*"
     if not title:
-        title = f"*{_fit(headline, max(room_for_title - 2, 1))}*"
+        title = f"*{fit(headline, max(room_for_title - 2, 1), json_length)}*"
     text = title
-    room_for_detail = room - _json_length(title) - (_json_length(facts_line) + 2 if facts_line else 0) - 2
+    room_for_detail = room - json_length(title) - (json_length(facts_line) + 2 if facts_line else 0) - 2
     if detail.strip() and room_for_detail > 20:
-        text += "\n" + _fit(detail.strip(), room_for_detail)
+        text += "\n" + fit(detail.strip(), room_for_detail, json_length)
     if facts_line:
         text += "\n" + facts_line
     return block(text)
-
-
-def _is_user(candidate: str) -> bool:
-    try:
-        user(candidate)
-    except ValueError:
-        return False
-    return True

@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.forms import FormValues
 from bot.blocks.text import Message, cut, day, escape, link, user, when
 from bot.issues import (
     DETAILS_MAX,
@@ -640,19 +641,14 @@ def _input(field: str, label: str, element: Any, optional: bool = False) -> Inpu
 def read_issue_form(values: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> IssueDraft:
     """The draft a submitted form holds (its `view.state.values`)."""
 
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_FIELD_BLOCKS[field], {}).get("value", {})
-
-    def option(field: str) -> str | None:
-        selected = value(field).get("selected_option")
-        return str(selected["value"]) if selected else None
-
+    form = FormValues(values, _FIELD_BLOCKS.__getitem__)
+    value = form.value
     due = value("due_on").get("selected_date")
     return IssueDraft(
         title=value("title").get("value") or "",
         details=value("details").get("value") or "",
-        category=Category(option("category") or Category.OTHER),
-        priority=Priority(option("priority") or Priority.NORMAL),
+        category=Category(form.option("category") or Category.OTHER),
+        priority=Priority(form.option("priority") or Priority.NORMAL),
         owner_id=value("owner_id").get("selected_user"),
         due_on=date.fromisoformat(due) if due else None,
     )

@@ -4,7 +4,6 @@ Home's part and help."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -18,8 +17,6 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ConfirmObject,
     ContextBlock,
-    ConversationFilter,
-    ConversationSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -32,11 +29,20 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
     TableBlock,
     TableBlockColumnSettings,
-    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.text import Message, cut, escape, user
+from bot.blocks.forms import (
+    TIME,
+    WEEKDAY_NAMES,
+    FormValues,
+    channel_input,
+    settings_modal,
+    switch,
+    time_input,
+)
+from bot.blocks.text import Message, block_size, context, cut, escape, is_user, user
+from bot.blocks.text import notice as notice
 from bot.metric_format import (
     CHART_PANELS,
     NOTHING,
@@ -138,17 +144,6 @@ _ROLLUPS = {
 }
 _ROLLUP_WORDS = {Rollup.SUM: "summed", Rollup.LATEST: "latest value", Rollup.AVERAGE: "averaged"}
 _HIGHER, _LOWER = "higher", "lower"
-_DAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
-_ON = "on"
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 # The snapshot
@@ -162,16 +157,18 @@ def snapshot_message(snapshot: Snapshot, *, late: bool = False) -> Message:
         return empty_snapshot_message(snapshot.made_on)
     top: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=f"Shared metrics · {_day(snapshot.made_on)}")),
-        _context(
+        context(
             f"Figures for {_day(snapshot.day)} · month and quarter to date through {_day(snapshot.through)}"
         ),
     ]
     if late:
-        top.append(_context(":hourglass: Posted late: Tandem was offline at the scheduled time."))
+        top.append(context(":hourglass: Posted late: Tandem was offline at the scheduled time."))
     unavailable = [f for f in snapshot.figures if f.unavailable]
     notes = [_unavailable_note(unavailable)] if unavailable else []
     # Rows as many as fit, then "+N more": the frame's JSON and the table's text share one budget.
-    room = MESSAGE_SIZE - sum(_size(b) for b in [*top, *notes]) - _size(_context("+40 more" + "x" * 90))
+    room = (
+        MESSAGE_SIZE - sum(block_size(b) for b in [*top, *notes]) - block_size(context("+40 more" + "x" * 90))
+    )
     rows = [_header_row(snapshot)]
     used = _text_length(rows[0])
     for figures in snapshot.figures[: TABLE_ROWS - 1]:
@@ -188,7 +185,7 @@ def snapshot_message(snapshot: Snapshot, *, late: bool = False) -> Message:
     )
     blocks: list[Block] = [*top, table, *notes]
     if left := len(snapshot.figures) - len(shown):
-        blocks.append(_context(f"+{left} more: `/metric <name>` shows any metric."))
+        blocks.append(context(f"+{left} more: `/metric <name>` shows any metric."))
     return Message(text=_snapshot_text(snapshot, shown, left), blocks=blocks)
 
 
@@ -286,7 +283,7 @@ def _unavailable_note(unavailable: Sequence[MetricFigures]) -> ContextBlock:
             lines.append(f"+{len(unavailable) - index} more unavailable")
             break
         lines.append(line)
-    return _context("\n".join(lines))
+    return context("\n".join(lines))
 
 
 def _snapshot_text(snapshot: Snapshot, shown: Sequence[MetricFigures], left: int) -> str:
@@ -345,7 +342,7 @@ def history_message(history: MetricHistory) -> Message:
     about = " · ".join(facts)
     if metric.description:
         about += "\n" + escape(cut(metric.description, DESCRIPTION_MAX))
-    blocks.append(_context(about))
+    blocks.append(context(about))
     month = history.month
     month_line = f"*{escape(month.label)}*: {escape(period_phrase(month, metric))}"
     if month.progress is not None and month.pace not in {Pace.NO_TARGET, Pace.NO_DATA}:
@@ -358,7 +355,7 @@ def history_message(history: MetricHistory) -> Message:
         elif value.value is None:
             shown = "unavailable (the query failed)"
         else:
-            by = f" by {user(value.logged_by)}" if value.logged_by and _is_user(value.logged_by) else ""
+            by = f" by {user(value.logged_by)}" if value.logged_by and is_user(value.logged_by) else ""
             shown = f"{escape(format_value(value.value, metric))} · {value.source.value}{by}"
         lines.append(f"{_day(day)} · {shown}")
     days = "\n".join(lines) if lines else "Nothing logged yet."
@@ -368,14 +365,14 @@ def history_message(history: MetricHistory) -> Message:
     if history.changes:
         changes = []
         for change in history.changes[:HISTORY_CHANGES]:
-            by = f" by {user(change.changed_by)}" if change.changed_by and _is_user(change.changed_by) else ""
+            by = f" by {user(change.changed_by)}" if change.changed_by and is_user(change.changed_by) else ""
             old = format_value(change.old, metric) if change.old is not None else "unavailable"
             new = format_value(change.new, metric) if change.new is not None else "unavailable"
             changes.append(f"{_day(change.day)}: {escape(old)} → {escape(new)} ({change.source.value}{by})")
         more = len(history.changes) - HISTORY_CHANGES
         if more > 0:
             changes.append(f"+{more} earlier")
-        blocks.append(_context(cut("Replaced values: " + " · ".join(changes), SECTION_TEXT)))
+        blocks.append(context(cut("Replaced values: " + " · ".join(changes), SECTION_TEXT)))
     latest = next(((d, v) for d, v in history.days if v is not None and v.value is not None), None)
     latest_text = (
         f"{format_value(latest[1].value, metric)} on {_day(latest[0])}" if latest else "nothing logged lately"
@@ -445,7 +442,7 @@ def import_summary(filename: str, check: ImportCheck, pending_id: int | None) ->
         buttons.append(ButtonElement(text="Cancel", action_id=CANCEL_IMPORT_ACTION, value=str(pending_id)))
         blocks.append(ActionsBlock(block_id=IMPORT_BLOCK, elements=buttons))
         if check.loadable:
-            blocks.append(_context("Rows with problems are left out. Nothing is stored until you choose."))
+            blocks.append(context("Rows with problems are left out. Nothing is stored until you choose."))
     return Message(text=escape(text), blocks=blocks)
 
 
@@ -472,14 +469,6 @@ def import_cancelled(filename: str) -> Message:
 
 def help_message() -> Message:
     return notice(HELP)
-
-
-def notice(text: str) -> Message:
-    """A one-line answer; `text` is mrkdwn we wrote, with any user text already escaped."""
-    return Message(
-        text=cut(text, FALLBACK_TEXT),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_TEXT)))],
-    )
 
 
 # The metric form: one place for its ids, its builder and its parser.
@@ -674,7 +663,7 @@ def metric_form(metric: Metric | None) -> View:
         targets = ", ".join(f"{t.period}: {format_value(t.value, metric)}" for t in metric.targets)
         if targets:
             blocks.append(
-                _context(cut(f"Targets set in the metrics file, kept: {escape(targets)}", SECTION_TEXT))
+                context(cut(f"Targets set in the metrics file, kept: {escape(targets)}", SECTION_TEXT))
             )
         blocks.append(
             ActionsBlock(
@@ -719,18 +708,9 @@ def read_metric_form(view: Mapping[str, Any]) -> tuple[MetricDraft | None, dict[
     The form never carries what it does not show: per-period targets (file-only) and, when the URL
     field is left empty while editing a queried metric, the stored URL. The draft then has
     `targets=()` and a query whose `url` is "": `with_stored` fills both in from the stored metric."""
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]] = view["state"]["values"]
+    form = FormValues(view["state"]["values"], _FIELD_BLOCKS.__getitem__)
+    text, option = form.text, form.option
     replacing = str(view.get("private_metadata") or "").strip() or None
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_FIELD_BLOCKS[field], {}).get("value", {})
-
-    def text(field: str) -> str:
-        return str(value(field).get("value") or "").strip()
-
-    def option(field: str) -> str:
-        return str((value(field).get("selected_option") or {}).get("value") or "")
-
     errors: dict[str, str] = {}
     unit = _enum(Unit, option("unit"))
     team = _enum(MetricTeam, option("team"))
@@ -869,23 +849,16 @@ _SETTINGS_BLOCKS = {
 
 def settings_form(settings: SnapshotSettings) -> View:
     """The modal admins choose where and when the snapshot is posted in, showing what is in effect."""
-    days = [Option(value=d, text=_DAY_NAMES[d]) for d in WEEKDAYS]
-    chart = Option(value=_ON, text="Attach a chart of the last 30 days against target")
-    channel = ConversationSelectElement(
-        action_id="value",
-        placeholder="Where both teams read it",
-        initial_conversation=settings.channel,
-        # Opened from a channel with none set yet, the channel it was opened from comes first.
-        default_to_current_conversation=True if settings.channel is None else None,
-        filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-    )
+    days = [Option(value=d, text=WEEKDAY_NAMES[d]) for d in WEEKDAYS]
     blocks: list[Block] = [
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["channel"],
-            label="Channel",
-            optional=True,
-            element=channel,
+        channel_input(
+            _SETTINGS_BLOCKS["channel"],
+            "Channel",
+            chosen=settings.channel,
+            placeholder="Where both teams read it",
             hint="Invite Tandem there with /invite @Tandem. With no channel, no snapshot is posted.",
+            # Opened from a channel with none set yet, the channel it was opened from comes first.
+            current_first=settings.channel is None,
         ),
         InputBlock(
             block_id=_SETTINGS_BLOCKS["days"],
@@ -897,53 +870,37 @@ def settings_form(settings: SnapshotSettings) -> View:
             ),
             hint="The snapshot reports the last of these days before each morning's: Friday on a Monday.",
         ),
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["time"],
-            label="Time",
-            element=TimePickerElement(action_id="value", initial_time=settings.time),
+        time_input(
+            _SETTINGS_BLOCKS["time"],
+            "Time",
+            settings.time,
             hint=f"In the workspace's timezone ({settings.timezone.key}).",
         ),
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["charts"],
-            label="Chart",
-            optional=True,
-            element=CheckboxesElement(
-                action_id="value", options=[chart], initial_options=[chart] if settings.charts else None
-            ),
+        switch(
+            _SETTINGS_BLOCKS["charts"],
+            "Chart",
+            "Attach a chart of the last 30 days against target",
+            settings.charts,
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=SETTINGS_FORM,
-        title=PlainTextObject(text="Snapshot settings"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-    )
+    return settings_modal(SETTINGS_FORM, "Snapshot settings", blocks)
 
 
 def read_settings_form(view: Mapping[str, Any]) -> tuple[SnapshotSettingsChange | None, dict[str, str]]:
     """The settings a submitted settings form holds, or None and the problems by block id."""
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]] = view["state"]["values"]
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_SETTINGS_BLOCKS[field], {}).get("value", {})
-
-    ticked = {str(o.get("value")) for o in value("days").get("selected_options") or []}
+    form = FormValues(view["state"]["values"], _SETTINGS_BLOCKS.__getitem__)
+    ticked = {str(o.get("value")) for o in form.value("days").get("selected_options") or []}
     days = tuple(d for d in WEEKDAYS if d in ticked)
-    time = str(value("time").get("selected_time") or "")
+    time = form.time("time")
     errors: dict[str, str] = {}
     if not days:
         errors[_SETTINGS_BLOCKS["days"]] = "Choose at least one day."
-    if not _TIME.match(time):
+    if not TIME.match(time):
         errors[_SETTINGS_BLOCKS["time"]] = "Choose a time, such as 08:30."
     if errors:
         return None, errors
     change = SnapshotSettingsChange(
-        channel=value("channel").get("selected_conversation") or None,
-        days=days,
-        time=time,
-        charts=any(o.get("value") == _ON for o in value("charts").get("selected_options") or []),
+        channel=form.channel("channel"), days=days, time=time, charts=form.ticked("charts")
     )
     problems = settings_errors(settings_problems(change))
     return (None, problems) if problems else (change, {})
@@ -997,7 +954,7 @@ def home_part(metrics: Sequence[Metric], settings: SnapshotSettings, *, is_admin
     return [
         HeaderBlock(text=PlainTextObject(text="Shared metrics")),
         SectionBlock(text=MarkdownTextObject(text=cut("\n".join(lines), SECTION_TEXT))),
-        _context(schedule_line(settings)),
+        context(schedule_line(settings)),
         ActionsBlock(block_id=HOME_BLOCK, elements=buttons),
     ]
 
@@ -1043,21 +1000,5 @@ def _count_of(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(text, SECTION_TEXT))])
-
-
-def _size(block: Block) -> int:
-    return len(json.dumps(block.to_dict()))
-
-
 def _text_length(row: Sequence[str]) -> int:
     return sum(len(cell) for cell in row)
-
-
-def _is_user(candidate: str) -> bool:
-    try:
-        user(candidate)
-    except ValueError:
-        return False
-    return True

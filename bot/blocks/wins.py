@@ -16,8 +16,6 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ContextBlock,
-    ConversationFilter,
-    ConversationSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -28,12 +26,34 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
-    TimePickerElement,
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.text import Message, cut, escape, link, user
+from bot.blocks.forms import (
+    ON,
+    TIME,
+    WEEKDAY_NAMES,
+    FormValues,
+    channel_input,
+    settings_modal,
+    time_input,
+    weekday_input,
+)
+from bot.blocks.text import (
+    Message,
+    block_size,
+    context,
+    cut,
+    escape,
+    fit,
+    is_user,
+    json_length,
+    link,
+    section,
+    user,
+)
+from bot.blocks.text import notice as notice
 from bot.wins import (
     ACCOUNT_MAX,
     AMOUNT_MAX,
@@ -115,19 +135,7 @@ _FAILURES = {
     "ratelimited": "Slack asked Tandem to slow down.",
 }
 _PERIOD_WORDS = {Period.WEEK: "this week", Period.MONTH: "this month", Period.QUARTER: "this quarter"}
-_WEEKDAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_ON = "on"
 
 
 # The card
@@ -137,7 +145,7 @@ def win_card(win: Win) -> Message:
     """The card in the wins channel: what was won, the people thanked with their teams, whether the
     thanks cross teams, who celebrated it, and the Edit/Delete menu (acted on by its author or admins)."""
     title = _title_line(win)
-    text = _fit(win.text, SECTION_TEXT - len(title) - 1, len)
+    text = fit(win.text, SECTION_TEXT - len(title) - 1, len)
     blocks: list[Block] = [
         SectionBlock(
             block_id=f"{CARD_BLOCK}:{win.id}",
@@ -182,7 +190,7 @@ def delete_form(win: Win) -> View:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=cut(
-                        f"{_title_line(win)}\n{_fit(win.text, 300, len)}\n\n"
+                        f"{_title_line(win)}\n{fit(win.text, 300, len)}\n\n"
                         "Its card is removed and its thanks leave the leaderboard and the recap.",
                         SECTION_TEXT,
                     )
@@ -212,7 +220,7 @@ def _title_line(win: Win) -> str:
     """ ":tada: *Closed deal* · Acme Corp · €120k"."""
     parts = [f":tada: *{_kind(win.kind)}*"]
     if win.account.strip():
-        parts.append(_fit(win.account.strip(), 3 * ACCOUNT_MAX, len))
+        parts.append(fit(win.account.strip(), 3 * ACCOUNT_MAX, len))
     if win.amount is not None:
         parts.append(amount_text(win.amount, win.currency))
     return " · ".join(parts)
@@ -262,7 +270,7 @@ def edited_answer(win: Win) -> Message:
 def deleted_answer(win: Win) -> Message:
     """Only to whoever deleted the win."""
     return notice(
-        f":wastebasket: The win “{_fit(win.text, 100, len)}” is deleted: its card is gone and its thanks "
+        f":wastebasket: The win “{fit(win.text, 100, len)}” is deleted: its card is gone and its thanks "
         "no longer count."
     )
 
@@ -284,14 +292,6 @@ def problems_answer(problems: Mapping[str, str]) -> Message:
 
 def help_message() -> Message:
     return notice(HELP)
-
-
-def notice(text: str) -> Message:
-    """A one-line answer; `text` is mrkdwn we wrote, with any user text already escaped."""
-    return Message(
-        text=cut(text, FALLBACK_TEXT),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_TEXT)))],
-    )
 
 
 # The win form: one place for its ids, its builder and its reader.
@@ -390,7 +390,7 @@ def win_form(
         ),
     ]
     if permalink:
-        blocks.append(_context(f"The card will link to {link(permalink, 'the message')}."))
+        blocks.append(context(f"The card will link to {link(permalink, 'the message')}."))
     return View(
         type="modal",
         callback_id=FORM,
@@ -409,19 +409,11 @@ def read_win_form(view: Mapping[str, Any]) -> tuple[WinDraft | None, dict[str, s
     The reader cannot know who submitted it, so it does not judge the draft: the handler calls
     `problems_with(draft, author)` and shows `form_errors(problems)` with `response_action: errors`.
     A currency chosen without a value is dropped rather than refused: it says nothing on its own."""
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]] = view["state"]["values"]
+    form = FormValues(view["state"]["values"], _FIELD_BLOCKS.__getitem__)
+    value, text, option = form.value, form.text, form.option
     metadata = _metadata(view)
     edited = metadata.get("edit")
     permalink = metadata.get("permalink")
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_FIELD_BLOCKS[field], {}).get("value", {})
-
-    def text(field: str) -> str:
-        return str(value(field).get("value") or "").strip()
-
-    def option(field: str) -> str:
-        return str((value(field).get("selected_option") or {}).get("value") or "")
 
     errors: dict[str, str] = {}
     amount: float | None = None
@@ -587,10 +579,10 @@ def leaderboard_message(board: Leaderboard) -> Message:
     directions = " · ".join(f"{d.giver.label} → {d.receiver.label}: {d.count:,}" for d in board.directions)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=title)),
-        _section("*Most thanked*\n" + _ranking(board.most_thanked, _thanks)),
-        _section("*Most generous*\n" + _ranking(board.most_generous, lambda n: _thanks(n) + " given")),
-        _section("*Cross-team thanks*\n" + (directions or "None yet.")),
-        _context(f"{_count(board.wins, 'win')} · {_thanks(board.thanks)} · {crossing:,} across teams"),
+        section("*Most thanked*\n" + _ranking(board.most_thanked, _thanks)),
+        section("*Most generous*\n" + _ranking(board.most_generous, lambda n: _thanks(n) + " given")),
+        section("*Cross-team thanks*\n" + (directions or "None yet.")),
+        context(f"{_count(board.wins, 'win')} · {_thanks(board.thanks)} · {crossing:,} across teams"),
     ]
     top = board.most_thanked[0] if board.most_thanked else None
     most = f"; most thanked {_person(top.user_id)} ({top.count:,})" if top else ""
@@ -623,23 +615,23 @@ def recap_message(recap: Recap, *, late: bool = False) -> Message:
     title = f"Wins of the week · {_span(recap.starts_on, recap.ends_on)}"
     head: list[Block] = [HeaderBlock(text=PlainTextObject(text=title))]
     if late:
-        head.append(_context(":hourglass: Posted late: Tandem was offline at the scheduled time."))
+        head.append(context(":hourglass: Posted late: Tandem was offline at the scheduled time."))
     if recap.is_empty:
-        head.append(_section("No wins posted this week — share one with `/win`."))
+        head.append(section("No wins posted this week — share one with `/win`."))
         return Message(text=f"{title}: no wins posted this week.", blocks=head)
     before = ", ".join(f"{count:,}" for _, count in recap.cross_team_before)
     summary = f"*{_count(recap.total, 'win')}* · {_thanks(recap.cross_team, 'cross-team thanks')}"
     if before:
         summary += f" ({before} the weeks before)"
-    head.append(_section(summary))
+    head.append(section(summary))
     shown = recap.wins[:RECAP_WINS]
     tail: list[Block] = []
     if recap.total > len(shown):
-        tail.append(_context(f"+{recap.total - len(shown):,} more this week"))
+        tail.append(context(f"+{recap.total - len(shown):,} more this week"))
     if recap.most_thanked:
         leaders = _ranking(recap.most_thanked[:RECAP_LEADERS], _thanks)
-        tail.append(_section("*Most thanked*\n" + leaders))
-    room = (MESSAGE_SIZE - sum(_size(b) for b in head + tail)) // max(1, len(shown))
+        tail.append(section("*Most thanked*\n" + leaders))
+    room = (MESSAGE_SIZE - sum(block_size(b) for b in head + tail)) // max(1, len(shown))
     allowance = min(RECAP_LINE_SIZE, room)
     lines = [_recap_line(win, allowance) for win in shown]
     return Message(
@@ -659,14 +651,14 @@ def _recap_line(win: Win, allowance: int) -> SectionBlock:
         names += f" +{len(win.thanked) - RECAP_THANKED} more"
     facts = [f"• *{_kind(win.kind)}*"]
     if win.account.strip():
-        facts.append(_fit(cut(win.account.strip(), ACCOUNT_SHOWN), 2 * ACCOUNT_SHOWN, _json_length))
+        facts.append(fit(cut(win.account.strip(), ACCOUNT_SHOWN), 2 * ACCOUNT_SHOWN, json_length))
     if win.amount is not None:
         facts.append(amount_text(win.amount, win.currency))
     thanks = f"thanks to {names}" if names else ""
     fixed = " · ".join([*facts, thanks] if thanks else facts)
-    room = allowance - _size(_section(fixed)) - _json_length(" · ")
-    text = _fit(cut(win.text, RECAP_TEXT), room, _json_length) if room > 10 else ""
-    return _section(" · ".join(p for p in [*facts, text, thanks] if p))
+    room = allowance - block_size(section(fixed)) - json_length(" · ")
+    text = fit(cut(win.text, RECAP_TEXT), room, json_length) if room > 10 else ""
+    return section(" · ".join(p for p in [*facts, text, thanks] if p))
 
 
 # App Home
@@ -691,7 +683,7 @@ def home_part(person: PersonWins, wants_dms: bool, *, is_admin: bool) -> list[Bl
         lambda win: f"from {_person(win.author_id)}",
         "Nobody has thanked you in a win yet.",
     )
-    dms = Option(value=_ON, text="DM me when I'm thanked")
+    dms = Option(value=ON, text="DM me when I'm thanked")
     elements: list[Any] = [
         ButtonElement(text="Celebrate a win", action_id=OPEN_FORM_ACTION, style="primary"),
         CheckboxesElement(
@@ -702,16 +694,16 @@ def home_part(person: PersonWins, wants_dms: bool, *, is_admin: bool) -> list[Bl
         elements.append(ButtonElement(text="Wins settings", action_id=OPEN_SETTINGS_ACTION))
     return [
         HeaderBlock(text=PlainTextObject(text="Wins")),
-        _section(received),
-        _section(posted),
-        _section(thanked_in),
+        section(received),
+        section(posted),
+        section(thanked_in),
         ActionsBlock(block_id=HOME_BLOCK, elements=elements),
     ]
 
 
 def dms_wanted(action: Mapping[str, Any]) -> bool:
     """What App Home's "DM me when I'm thanked" checkbox now says."""
-    return any(o.get("value") == _ON for o in action.get("selected_options") or [])
+    return any(o.get("value") == ON for o in action.get("selected_options") or [])
 
 
 def _home_list(heading: str, wins: Sequence[Win], extra: Callable[[Win], str], empty: str) -> str:
@@ -723,14 +715,14 @@ def _home_list(heading: str, wins: Sequence[Win], extra: Callable[[Win], str], e
     for win in shown:
         facts = [f"• {_short_date(win.created_at)} *{_kind(win.kind)}*"]
         if win.account.strip():
-            facts.append(_fit(cut(win.account.strip(), ACCOUNT_SHOWN), 2 * ACCOUNT_SHOWN, len))
+            facts.append(fit(cut(win.account.strip(), ACCOUNT_SHOWN), 2 * ACCOUNT_SHOWN, len))
         if win.amount is not None:
             facts.append(amount_text(win.amount, win.currency))
         after = [e for e in [extra(win)] if e]
         if win.card_permalink:
             after.append(link(win.card_permalink, "see it"))
         fixed = len(" · ".join(facts + after)) + 3
-        text = _fit(cut(win.text, HOME_TEXT), room - fixed, len) if room - fixed > 10 else ""
+        text = fit(cut(win.text, HOME_TEXT), room - fixed, len) if room - fixed > 10 else ""
         lines.append(" · ".join(p for p in [*facts, text, *after] if p))
     return "\n".join(lines)
 
@@ -753,34 +745,20 @@ _SETTINGS_BLOCKS = {
 
 def settings_form(settings: WinsSettings) -> View:
     """The modal admins set wins up in, showing the settings in effect."""
-    days = [Option(value=d, text=name) for d, name in _WEEKDAY_NAMES.items()]
     low, high = DAILY_CAP_RANGE
     blocks: list[Block] = [
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["channel"],
-            label="Wins channel",
-            optional=True,
-            element=ConversationSelectElement(
-                action_id="value",
-                placeholder="Where wins are celebrated",
-                initial_conversation=settings.channel,
-                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-            ),
+        channel_input(
+            _SETTINGS_BLOCKS["channel"],
+            "Wins channel",
+            chosen=settings.channel,
+            placeholder="Where wins are celebrated",
             hint="Invite Tandem there with /invite @Tandem. With no channel, wins are saved but not posted.",
         ),
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["recap_day"],
-            label="Weekly recap day",
-            element=StaticSelectElement(
-                action_id="value",
-                options=days,
-                initial_option=next((o for o in days if o.value == settings.recap_day), None),
-            ),
-        ),
-        InputBlock(
-            block_id=_SETTINGS_BLOCKS["recap_time"],
-            label="Weekly recap time",
-            element=TimePickerElement(action_id="value", initial_time=settings.recap_time),
+        weekday_input(_SETTINGS_BLOCKS["recap_day"], "Weekly recap day", settings.recap_day),
+        time_input(
+            _SETTINGS_BLOCKS["recap_time"],
+            "Weekly recap time",
+            settings.recap_time,
             hint=f"In the workspace's timezone ({settings.timezone.key}).",
         ),
         InputBlock(
@@ -796,39 +774,27 @@ def settings_form(settings: WinsSettings) -> View:
             hint="A guard against spam, counted in the workspace's day.",
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=SETTINGS_FORM,
-        title=PlainTextObject(text="Wins settings"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-    )
+    return settings_modal(SETTINGS_FORM, "Wins settings", blocks)
 
 
 def read_settings_form(view: Mapping[str, Any]) -> tuple[WinsSettingsChange | None, dict[str, str]]:
     """The settings a submitted settings form holds, or None and the problems by block id."""
-    values: Mapping[str, Mapping[str, Mapping[str, Any]]] = view["state"]["values"]
-
-    def value(field: str) -> Mapping[str, Any]:
-        return values.get(_SETTINGS_BLOCKS[field], {}).get("value", {})
-
-    day = str((value("recap_day").get("selected_option") or {}).get("value") or "")
-    time = str(value("recap_time").get("selected_time") or "")
-    typed = str(value("daily_cap").get("value") or "").strip()
+    form = FormValues(view["state"]["values"], _SETTINGS_BLOCKS.__getitem__)
+    day, time, typed = form.option("recap_day"), form.time("recap_time"), form.text("daily_cap")
     low, high = DAILY_CAP_RANGE
     errors: dict[str, str] = {}
-    if day not in _WEEKDAY_NAMES:
+    if day not in WEEKDAY_NAMES:
         errors[_SETTINGS_BLOCKS["recap_day"]] = "Choose a day."
-    if not _TIME.match(time):
+    if not TIME.match(time):
         errors[_SETTINGS_BLOCKS["recap_time"]] = "Choose a time, such as 16:00."
     cap = int(typed) if typed.isdigit() else None
     if cap is None or not low <= cap <= high:
         errors[_SETTINGS_BLOCKS["daily_cap"]] = f"A whole number from {low} to {high}."
     if errors or cap is None:
         return None, errors
-    channel = value("channel").get("selected_conversation") or None
-    change = WinsSettingsChange(channel=channel, recap_day=day, recap_time=time, daily_cap=cap)
+    change = WinsSettingsChange(
+        channel=form.channel("channel"), recap_day=day, recap_time=time, daily_cap=cap
+    )
     problems = settings_errors(settings_problems(change))
     return (None, problems) if problems else (change, {})
 
@@ -845,7 +811,7 @@ def settings_saved(settings: WinsSettings) -> str:
         if settings.channel
         else "no channel yet, so nothing is posted"
     )
-    day_name = _WEEKDAY_NAMES.get(settings.recap_day, settings.recap_day)
+    day_name = WEEKDAY_NAMES.get(settings.recap_day, settings.recap_day)
     return (
         f":white_check_mark: Wins settings saved: {where}; the recap comes {day_name}s at "
         f"{settings.recap_time} ({settings.timezone.key}); at most {_count(settings.daily_cap, 'win')} "
@@ -862,7 +828,7 @@ def _kind(kind: WinKind) -> str:
 
 def _person(user_id: str) -> str:
     """A mention of a person; anything that isn't a user id is shown, escaped, never as a mention."""
-    return user(user_id) if _USER_ID.match(user_id) else escape(user_id)
+    return user(user_id) if is_user(user_id) else escape(user_id)
 
 
 def _channel(channel: str) -> str:
@@ -894,30 +860,3 @@ def _span(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start:%b} {start.day} – {end:%b} {end.day}"
     return f"{start:%b} {start.day}, {start.year} – {end:%b} {end.day}, {end.year}"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=cut(text, SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(text, SECTION_TEXT))])
-
-
-def _size(block: Block) -> int:
-    return len(json.dumps(block.to_dict()))
-
-
-def _json_length(text: str) -> int:
-    return len(json.dumps(text)) - 2
-
-
-def _fit(plain: str, room: int, measure: Callable[[str], int]) -> str:
-    """`plain` escaped for mrkdwn within `room` (as `measure` counts), cut with an ellipsis if need be."""
-    shown = escape(plain)
-    keep = min(len(plain), max(room, 0))
-    while measure(shown) > room and keep > 0:
-        shown = escape(cut(plain, keep))
-        over = measure(shown) - room
-        keep -= max(1, over // 6)  # a character grows to at most six (\uXXXX in JSON, &amp; in mrkdwn)
-    return shown if measure(shown) <= room else ""
