@@ -679,15 +679,19 @@ def test_a_query_needs_both_its_sql_and_where_it_runs() -> None:
     assert draft.query is None
 
 
+# A queried metric with a password in its URL and a target only its file can set.
+QUERIED_PIPELINE = a_metric(
+    "pipeline",
+    "Pipeline",
+    unit=Unit.CURRENCY,
+    currency="EUR",
+    query=MetricQuery("select 1", "postgresql+psycopg://reader:s3cret@crm/crm"),
+    targets=(Target("2026-12", 2_000_000),),
+)
+
+
 def test_editing_never_shows_the_query_urls_password() -> None:
-    stored = a_metric(
-        "pipeline",
-        "Pipeline",
-        unit=Unit.CURRENCY,
-        currency="EUR",
-        query=MetricQuery("select 1", "postgresql+psycopg://reader:s3cret@crm/crm"),
-        targets=(Target("2026-12", 2_000_000),),
-    )
+    stored = QUERIED_PIPELINE
 
     shown = opened(blocks.metric_form(stored))
 
@@ -702,14 +706,7 @@ def test_editing_never_shows_the_query_urls_password() -> None:
 
 
 def test_an_edit_that_leaves_the_url_empty_keeps_the_stored_one_and_the_files_targets() -> None:
-    stored = a_metric(
-        "pipeline",
-        "Pipeline",
-        unit=Unit.CURRENCY,
-        currency="EUR",
-        query=MetricQuery("select 1", "postgresql+psycopg://reader:s3cret@crm/crm"),
-        targets=(Target("2026-12", 2_000_000),),
-    )
+    stored = QUERIED_PIPELINE
     values = {**GOOD_METRIC, "name": "open-pipeline", "query_url": "", "query_sql": "select 2"}
 
     draft, errors, replacing = blocks.read_metric_form(filled(blocks.metric_form(stored), values, "pipeline"))

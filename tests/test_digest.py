@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -537,12 +537,12 @@ def test_compose_reads_only_the_weeks_items_from_a_year_of_them(
 
 
 @contextmanager
-def selects(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    """The SELECT statements the database runs meanwhile, with their parameters."""
+def statements(database: Database, *, only: str = "") -> Iterator[list[tuple[str, Any]]]:
+    """The statements the database runs meanwhile (those starting with `only`), with their parameters."""
     seen: list[tuple[str, Any]] = []
 
     def record(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(only):
             seen.append((statement, parameters))
 
     event.listen(database.engine, "before_cursor_execute", record)
@@ -550,6 +550,11 @@ def selects(database: Database) -> Iterator[list[tuple[str, Any]]]:
         yield seen
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
+
+
+def selects(database: Database) -> AbstractContextManager[list[tuple[str, Any]]]:
+    """The SELECT statements the database runs meanwhile, with their parameters."""
+    return statements(database, only="SELECT")
 
 
 def query_plans(database: Database, statements: list[tuple[str, Any]]) -> list[str]:

@@ -3,17 +3,15 @@ imports held and applied once, queried metrics that fail, the snapshot's figures
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 
 from bot.db import Database
 from bot.errors import InvalidInput
@@ -52,6 +50,7 @@ from bot.people import Actor, Team
 from bot.services import Services, build_services
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from tests.conftest import FixedClock
+from tests.test_digest import query_plans, statements
 
 ACME = WorkspaceKey("T0ACME")
 GLOBEX = WorkspaceKey("T0GLOBEX")
@@ -996,27 +995,9 @@ def test_the_snapshot_reads_the_values_once_through_the_index(november: Metrics,
     reads = [(sql, params) for sql, params in seen if "FROM metric_values" in sql]
     assert len(reads) == 1
     if database.engine.dialect.name == "sqlite":
-        with database.engine.connect() as connection:
-            plan = " | ".join(
-                str(row[-1])
-                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + reads[0][0], reads[0][1])
-            )
+        [plan] = query_plans(database, reads)
         assert "SEARCH metric_values USING" in plan, plan
         assert "day>" in plan, plan
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def test_a_workspace_without_metrics_has_an_empty_snapshot(metrics: Metrics) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -40,7 +40,9 @@ from bot.slack.posting import EVENT_TYPE
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
 from jobs import timetable
 from jobs.scheduler import WORKERS, JobContext, Scheduler
-from tests.bench.tracker import POSTGRES, bench_database, summary
+from tests.bench.tracker import POSTGRES, add_workspaces, bench_database, summary
+
+Measured = TypeVar("Measured")  # what one database's bench run measured
 
 ZONE = ZoneInfo("Europe/Paris")
 THURSDAY = date(2026, 11, 26)
@@ -96,17 +98,7 @@ def seed_history(database: Database, team_id: str, weeks: int, rng: random.Rando
     """`weeks` weeks of everything the digest and its posting read, ending with this week's items
     (the week due Thursday 09:00), for a new workspace `team_id`."""
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {
-                    "team_id": team_id,
-                    "enterprise_id": "",
-                    "last_issue_number": 0,
-                    "created_at": send_instant(weeks),
-                }
-            ],
-        )
+        add_workspaces(session, [team_id], send_instant(weeks))
         workspace_id = session.scalars(select(Workspace.id).where(Workspace.team_id == team_id)).one()
     settings = {
         "workspace_id": workspace_id,
@@ -273,13 +265,7 @@ class Composing:
 def seed_tenants(database: Database, count: int) -> None:
     """Workspaces with their digest settings and nothing else: a deployment's directory of tenants."""
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": f"T1{n:05d}", "enterprise_id": "", "last_issue_number": 0, "created_at": SEND_AT}
-                for n in range(count)
-            ],
-        )
+        add_workspaces(session, [f"T1{n:05d}" for n in range(count)], SEND_AT)
         ids = session.scalars(select(Workspace.id).where(Workspace.team_id.like("T1%"))).all()
     settings = [
         {
@@ -448,13 +434,7 @@ def seed_week(database: Database, count: int, rng: random.Random) -> list[Worksp
     keys = [WorkspaceKey(f"T{n:05d}") for n in range(count)]
     met = send_instant(52)
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": k.team_id, "enterprise_id": "", "last_issue_number": 0, "created_at": met}
-                for k in keys
-            ],
-        )
+        add_workspaces(session, [k.team_id for k in keys], met)
         ids = dict(session.execute(select(Workspace.team_id, Workspace.id)).all())
     sections, weights = list(SECTION_WEIGHTS), list(SECTION_WEIGHTS.values())
     items, issues = [], []
@@ -738,6 +718,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Run time: {time.perf_counter() - began:.0f}s")
     failed = any(run.problems for pair in sending for run in pair)
     return 1 if failed else 0
+
+
+def measured_on_each_database(
+    arguments: argparse.Namespace,
+    measure: Callable[[Database, argparse.Namespace], Measured],
+    report: Callable[[Sequence[Measured], argparse.Namespace], str],
+) -> list[Measured]:
+    """`measure` on SQLite, then on PostgreSQL unless `--no-postgres` or it can't be reached, each on a
+    database of its own; prints the machine's load before and after, the report, why PostgreSQL was
+    left out and the run time."""
+    began = time.perf_counter()
+    print(machine("before"), flush=True)
+    note = None if arguments.no_postgres else postgres_problem()
+    databases = [False] if arguments.no_postgres or note else [False, True]
+    runs = []
+    for on_postgres in databases:
+        print(f"  seeding and timing on {_name(on_postgres)} ...", file=sys.stderr, flush=True)
+        with bench_database(on_postgres) as database:
+            runs.append(measure(database, arguments))
+    print(report(runs, arguments))
+    if note:
+        print(f"Note: {note}")
+    print(machine("after"))
+    print(f"Run time: {time.perf_counter() - began:.0f}s")
+    return runs
 
 
 def _name(postgres: bool) -> str:

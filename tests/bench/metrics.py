@@ -47,8 +47,8 @@ from bot.metrics import (
 from bot.models import Base, MetricRow, Workspace
 from bot.services import Services, build_services
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
-from tests.bench.digest import alternately, machine, postgres_problem, query_plans
-from tests.bench.tracker import bench_database, summary
+from tests.bench.digest import alternately, measured_on_each_database, query_plans
+from tests.bench.tracker import add_workspaces, summary
 
 # A Monday late in a quarter: the snapshot reports Friday and reads nearly a whole quarter of values,
 # the most it ever reads.
@@ -197,13 +197,7 @@ def seed(database: Database, services: Services, *, workspaces: int, years: int,
     started = time.perf_counter()
     keys = [WorkspaceKey(f"T{n:05d}") for n in range(workspaces)]
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": k.team_id, "enterprise_id": "", "last_issue_number": 0, "created_at": NOW}
-                for k in keys
-            ],
-        )
+        add_workspaces(session, [k.team_id for k in keys], NOW)
     # One workspace's definitions through the service, so they are stored as Tandem stores them;
     # then copied to every other workspace in the database itself.
     services.metrics.load_definitions(keys[0], [kind.draft for kind in KINDS], None)
@@ -720,24 +714,7 @@ def main(argv: list[str] | None = None) -> int:
         help="load with the values table's indexes in place (slower; see the module's notes)",
     )
     arguments = parser.parse_args(argv)
-    began = time.perf_counter()
-    print(machine("before"), flush=True)
-    note = None if arguments.no_postgres else postgres_problem()
-    databases = [False] if arguments.no_postgres or note else [False, True]
-    runs = []
-    for on_postgres in databases:
-        print(
-            f"  seeding and timing on {_name('postgresql' if on_postgres else 'sqlite')} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        with bench_database(on_postgres) as database:
-            runs.append(measure(database, arguments))
-    print(report(runs, arguments))
-    if note:
-        print(f"Note: {note}")
-    print(machine("after"))
-    print(f"Run time: {time.perf_counter() - began:.0f}s")
+    runs = measured_on_each_database(arguments, measure, report)
     return 0 if all(run.index_used for run in runs) else 1
 
 

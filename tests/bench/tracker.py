@@ -12,7 +12,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import func, insert, select, text, true
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot.config import load_settings
 from bot.db import Database
@@ -53,6 +54,12 @@ class QuietSlack:
         return {"ok": True, "user": {"id": user, "is_admin": False}}
 
 
+def add_workspaces(session: Session, team_ids: Iterable[str], met: datetime) -> None:
+    """Workspaces Tandem met at `met`, one a team id, in one statement."""
+    rows = [{"team_id": t, "enterprise_id": "", "last_issue_number": 0, "created_at": met} for t in team_ids]
+    session.execute(insert(Workspace), rows)
+
+
 def seed(database: Database, *, workspaces: int, big: int, small: int) -> list[WorkspaceKey]:
     """Workspaces T0000 (the big one, `big` issues) to T…, each other with `small` issues."""
     rng = random.Random(7)
@@ -60,13 +67,7 @@ def seed(database: Database, *, workspaces: int, big: int, small: int) -> list[W
     weights = [40, 20, 10, 20, 10]
     keys = [WorkspaceKey(f"T{n:05d}") for n in range(workspaces)]
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": k.team_id, "enterprise_id": "", "last_issue_number": 0, "created_at": NOW}
-                for k in keys
-            ],
-        )
+        add_workspaces(session, [k.team_id for k in keys], NOW)
         ids = dict(session.execute(select(Workspace.team_id, Workspace.id)).all())
     rows: list[dict[str, Any]] = []
     for key in keys:

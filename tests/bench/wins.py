@@ -17,21 +17,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import psycopg
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from bot.db import Database
 from bot.models import Base, Workspace
 from bot.scheduling import due_instant, week_key
 from bot.services import build_services
-from bot.wins import Period, WinKind, Wins
+from bot.wins import Leaderboard, Period, Recap, WinKind
 from bot.workspaces import WorkspaceDefaults, WorkspaceKey
-from tests.bench.digest import alternately, machine, postgres_problem, query_plans
-from tests.bench.tracker import bench_database, summary
+from tests.bench.digest import alternately, measured_on_each_database, query_plans
+from tests.bench.tracker import add_workspaces, summary
 
 # Friday 16:00 in Paris late in Q4: the recap's moment, and a quarter of eleven weeks to read.
 NOW = datetime(2026, 12, 18, 15, 0, tzinfo=UTC)
@@ -210,13 +211,7 @@ def seed(database: Database, *, workspaces: int, years: int, rate: float) -> See
     started = time.perf_counter()
     postgres = database.engine.dialect.name == "postgresql"
     with database.transaction() as session:
-        session.execute(
-            insert(Workspace),
-            [
-                {"team_id": f"T{n:05d}", "enterprise_id": "", "last_issue_number": 0, "created_at": NOW}
-                for n in range(workspaces)
-            ],
-        )
+        add_workspaces(session, [f"T{n:05d}" for n in range(workspaces)], NOW)
         ids = list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
     days = workdays(years)
     generator = Generator(days, rate=rate, postgres=postgres)
@@ -379,8 +374,11 @@ def measure(database: Database, arguments: argparse.Namespace) -> Measured:
         ids = dict(session.execute(select(Workspace.team_id, Workspace.id)).all())
     sample = random.Random(28).sample(sorted(ids), min(arguments.sample, len(ids)))
     week = week_key(NOW.astimezone(ZONE).date())
-    timed = [_period(database, wins, ids, sample, period, arguments.repeat) for period in Period]
-    timed.append(_recap(database, wins, ids, sample, week, arguments.repeat))
+    reads: list[tuple[str, Callable[[WorkspaceKey], Leaderboard | Recap]]] = [
+        *((f"leaderboard, {period.value}", partial(wins.leaderboard, period=period)) for period in Period),
+        (f"recap, {week}", partial(wins.recap, week=week)),
+    ]
+    timed = [_timed(database, ids, sample, what, read, arguments.repeat) for what, read in reads]
     key, workspace_id = WorkspaceKey(sample[0]), ids[sample[0]]
     since = due_instant(wins.leaderboard(key, Period.QUARTER).starts_on, clock_time(), ZONE)
     plans = [
@@ -396,46 +394,28 @@ def measure(database: Database, arguments: argparse.Namespace) -> Measured:
     )
 
 
-def _period(
-    database: Database, wins: Wins, ids: dict[str, int], sample: Sequence[str], period: Period, repeat: int
+def _timed(
+    database: Database,
+    ids: dict[str, int],
+    sample: Sequence[str],
+    what: str,
+    read: Callable[[WorkspaceKey], Leaderboard | Recap],
+    repeat: int,
 ) -> Timed:
+    """`read` of each sampled workspace: its first call, then calls taking turns with the plain
+    group-by over the same period; the rows it counted (thanks on a leaderboard, a recap's wins)."""
     firsts, times, plains, rows = [], [], [], []
     for team_id in sample:
         key = WorkspaceKey(team_id)
-
-        def board(key: WorkspaceKey = key) -> object:
-            return wins.leaderboard(key, period)
-
         started = time.perf_counter()
-        first = wins.leaderboard(key, period)
+        first = read(key)
         firsts.append((time.perf_counter() - started) * 1000)
         plain = plain_group_by(database, ids[team_id], due_instant(first.starts_on, clock_time(), ZONE))
-        ours, theirs = alternately(board, plain, repeat)
+        ours, theirs = alternately(partial(read, key), plain, repeat)
         times += ours
         plains += theirs
-        rows.append(first.thanks)
-    return Timed(f"leaderboard, {period.value}", firsts, times, plains, rows)
-
-
-def _recap(
-    database: Database, wins: Wins, ids: dict[str, int], sample: Sequence[str], week: str, repeat: int
-) -> Timed:
-    firsts, times, plains, rows = [], [], [], []
-    for team_id in sample:
-        key = WorkspaceKey(team_id)
-
-        def recap(key: WorkspaceKey = key) -> object:
-            return wins.recap(key, week)
-
-        started = time.perf_counter()
-        first = wins.recap(key, week)
-        firsts.append((time.perf_counter() - started) * 1000)
-        plain = plain_group_by(database, ids[team_id], due_instant(first.starts_on, clock_time(), ZONE))
-        ours, theirs = alternately(recap, plain, repeat)
-        times += ours
-        plains += theirs
-        rows.append(first.total)
-    return Timed(f"recap, {week}", firsts, times, plains, rows)
+        rows.append(first.thanks if isinstance(first, Leaderboard) else first.total)
+    return Timed(what, firsts, times, plains, rows)
 
 
 # The indexes that read a period of a workspace's wins or thank-yous (its time is their second column),
@@ -552,24 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="calls timed per sampled workspace and read")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     arguments = parser.parse_args(argv)
-    began = time.perf_counter()
-    print(machine("before"), flush=True)
-    note = None if arguments.no_postgres else postgres_problem()
-    databases = [False] if arguments.no_postgres or note else [False, True]
-    runs = []
-    for on_postgres in databases:
-        print(
-            f"  seeding and timing on {'PostgreSQL' if on_postgres else 'SQLite'} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        with bench_database(on_postgres) as database:
-            runs.append(measure(database, arguments))
-    print(report(runs, arguments))
-    if note:
-        print(f"Note: {note}")
-    print(machine("after"))
-    print(f"Run time: {time.perf_counter() - began:.0f}s")
+    runs = measured_on_each_database(arguments, measure, report)
     return 0 if not any(run.beyond for run in runs) else 1
 
 

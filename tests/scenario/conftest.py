@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -29,9 +29,25 @@ SALES, MARKETING = "C0SALES", "C0MARKETING"
 ANA, BEN = "U0ANA", "U0BEN"
 
 
+@dataclass(frozen=True)
+class Scene:
+    """The workspace a module's scenarios play in: the look-alike's people and channels (None: its
+    own small sales-and-marketing workspace) and the settings Tandem starts with."""
+
+    users: Mapping[str, Mapping[str, Any]] | None = None
+    channels: Mapping[str, Mapping[str, Any]] | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id=TEAM)
+def scene() -> Scene:
+    """The look-alike's own workspace; a module overrides this fixture to play in another."""
+    return Scene()
+
+
+@pytest.fixture
+def slack(scene: Scene) -> Iterator[SlackLookalike]:
+    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id=TEAM, users=scene.users, channels=scene.channels)
     lookalike.start()
     yield lookalike
     lookalike.stop()
@@ -110,5 +126,5 @@ def start_tandem(
 
 
 @pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from start_tandem(slack, database_url, clock)
+def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock, scene: Scene) -> Iterator[Tandem]:
+    yield from start_tandem(slack, database_url, clock, **scene.environment)

@@ -15,15 +15,13 @@ from bot.blocks.text import Message
 from bot.digest import DigestStatus, ItemDraft, Section
 from bot.sandbox.lookalike import SlackLookalike
 from bot.scheduling import runner_name
-from bot.slack.client import web_client
 from bot.slack.digest_post import post_digest
 from bot.slack.posting import EVENT_TYPE, post_once
 from bot.workspaces import WorkspaceKey
-from jobs import timetable
-from jobs.scheduler import JobContext, Scheduler
 from tests.conftest import FixedClock
 from tests.scenario.conftest import ANA, BEN, MARKETING, SALES, TEAM, Tandem, start_tandem
-from tests.scenario.test_reminders import job_settings
+from tests.scenario.messages import posts_in
+from tests.scenario.scheduled import Schedule, run_at
 from tests.test_scheduling import ended_process_on_this_machine
 
 KEY = WorkspaceKey(TEAM)
@@ -34,14 +32,7 @@ WEDNESDAY_1400 = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 14:00 in Paris
 THURSDAY_0800 = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 THURSDAY_0900 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 DIGEST_JOBS = ("digest.reminder", "digest.preview", "digest.send")
-
-
-def scheduler_for(tandem: Tandem, clock: FixedClock, *, runner: str = "replica-a", **env: str) -> Scheduler:
-    """The digest rows of the timetable `tandem run` starts, ticked by hand from a fixed clock."""
-    settings = job_settings(tandem, **env)
-    context = JobContext(tandem.services, web_client(settings), settings, tandem.services.ledger, runner)
-    rows = tuple(row for row in timetable(settings) if row.job in DIGEST_JOBS)
-    return Scheduler(rows, context, clock=clock, grace=timedelta(hours=settings.catch_up_hours))
+scheduler_for = Schedule(DIGEST_JOBS, {"TANDEM_ADMINS": ADMIN}).scheduler_for  # the digest's rows
 
 
 def add_items(tandem: Tandem, clock: FixedClock) -> None:
@@ -53,10 +44,6 @@ def add_items(tandem: Tandem, clock: FixedClock) -> None:
     )
 
 
-def posts_in(slack: SlackLookalike, channel: str) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(channel) if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
-
-
 def message_text(message: dict[str, Any]) -> str:
     parts = [message.get("text", "")]
     for block in message.get("blocks", []):
@@ -64,11 +51,6 @@ def message_text(message: dict[str, Any]) -> str:
             if isinstance(value, dict) and isinstance(value.get("text"), str):
                 parts.append(value["text"])
     return "\n".join(parts)
-
-
-def run_at(scheduler: Scheduler, clock: FixedClock, moment: datetime) -> list[tuple[str, str]]:
-    clock.now = moment
-    return [(ran.job, ran.outcome) for ran in scheduler.run_due()]
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from bot.sandbox.signing import HttpAnswer
 from bot.workspaces import WorkspaceKey
 from tests.conftest import FixedClock
 from tests.scenario.conftest import ANA, BEN, TEAM, Tandem
+from tests.scenario.messages import said
 
 KEY = WorkspaceKey(TEAM)
 ADA = "U0ADMIN"  # a Slack admin in the look-alike
@@ -54,17 +55,6 @@ def answered(tandem: Tandem, count: int = 1) -> dict[str, Any]:
     calls: list[RecordedCall] = tandem.slack.wait_for("response_url", count=count)
     assert calls[-1].ok, calls[-1].response
     return dict(calls[-1].args)
-
-
-def said(payload: dict[str, Any]) -> str:
-    """Everything a message shows, as one string: its text, sections, contexts and table cells."""
-    found = [str(payload.get("text") or "")]
-    for block in payload.get("blocks") or []:
-        if isinstance(block.get("text"), dict):
-            found.append(block["text"]["text"])
-        found += [e.get("text", "") for e in block.get("elements") or [] if isinstance(e.get("text"), str)]
-        found += [cell.get("text", "") for row in block.get("rows") or [] for cell in row]
-    return "\n".join(found)
 
 
 def values(tandem: Tandem) -> list[tuple[str, date, float | None, str, str | None]]:

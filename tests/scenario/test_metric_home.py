@@ -13,7 +13,8 @@ from bot.metrics import MetricTeam, Rollup
 from bot.models import MetricRow
 from tests.scenario.conftest import ANA, BEN, Tandem
 from tests.scenario.home_views import next_home, open_home, published
-from tests.scenario.test_metric_command import ADA, KEY, TODAY, define, metric, said, values
+from tests.scenario.messages import said
+from tests.scenario.test_metric_command import ADA, KEY, TODAY, define, metric, values
 
 FILLED: dict[str, dict[str, Any]] = {
     "metrics.form.name": {"value": "mql"},

@@ -14,7 +14,8 @@ from bot.sandbox.lookalike import RecordedCall, SlackLookalike
 from bot.sandbox.signing import HttpAnswer
 from tests.conftest import FixedClock
 from tests.scenario.conftest import ANA, BEN, TRACKER, Tandem, start_tandem
-from tests.scenario.test_metric_command import TODAY, YESTERDAY, changes, define, said, values
+from tests.scenario.messages import said
+from tests.scenario.test_metric_command import TODAY, YESTERDAY, changes, define, values
 
 CLEAN = b"date,metric,value\n2026-11-23,leads,40\n2026-11-24,leads,42\n2026-11-24,win-rate,35%\n"
 WITH_PROBLEMS = (

@@ -15,19 +15,16 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.app import services_for
-from bot.config import Settings, load_settings
 from bot.metrics import MetricDraft, MetricQuery, MetricTeam, Rollup, Unit, ValueSource
-from bot.sandbox.lookalike import RecordedCall, SlackLookalike
+from bot.sandbox.lookalike import SlackLookalike
 from bot.scheduling import runner_name
-from bot.services import Services
-from bot.slack.client import web_client
 from bot.slack.metric_post import post_snapshot
 from bot.slack.posting import EVENT_TYPE
 from bot.workspaces import WorkspaceKey
-from jobs import timetable
-from jobs.scheduler import JobContext, Scheduler
 from tests.conftest import FixedClock
-from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, SIGNING_SECRET, TEAM, Tandem, start_tandem
+from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, TEAM, Scene, Tandem, start_tandem
+from tests.scenario.messages import dms_to, posts_in, texts
+from tests.scenario.scheduled import Schedule, run_at
 from tests.test_scheduling import ended_process_on_this_machine
 
 KEY = WorkspaceKey(TEAM)
@@ -41,6 +38,8 @@ MONDAY_0830 = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 SATURDAY = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
 CHART_NAME = f"tandem-metrics-{TEAM}-2026-11-24.png"
 ENVIRONMENT = {"TANDEM_METRICS_CHANNEL": METRICS, "TANDEM_ADMINS": f"{ADMIN},{BEN}"}
+SCHEDULE = Schedule((JOB,), ENVIRONMENT)  # the snapshot's row of the timetable
+settings_for, scheduler_for = SCHEDULE.settings_for, SCHEDULE.scheduler_for
 
 LEADS = MetricDraft(
     name="leads",
@@ -65,43 +64,6 @@ PIPELINE = MetricDraft(
 # --------------------------------------------------------------------------- helpers
 
 
-def settings_for(slack: SlackLookalike, database_url: str, **environment: str) -> Settings:
-    return load_settings(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url,
-            "TANDEM_TIMEZONE": "Europe/Paris",
-            **ENVIRONMENT,
-            **environment,
-        },
-        env_file=None,
-    )
-
-
-def scheduler_for(
-    tandem: Tandem,
-    clock: FixedClock,
-    database_url: str,
-    *,
-    runner: str = "replica-a",
-    services: Services | None = None,
-    **environment: str,
-) -> Scheduler:
-    """The snapshot's row of the timetable `tandem run` starts, ticked by hand from a fixed clock."""
-    settings = settings_for(tandem.slack, database_url, **environment)
-    services = services or tandem.services
-    context = JobContext(services, web_client(settings), settings, services.ledger, runner)
-    rows = tuple(row for row in timetable(settings) if row.job == JOB)
-    return Scheduler(rows, context, clock=clock, grace=timedelta(hours=settings.catch_up_hours))
-
-
-def run_at(scheduler: Scheduler, clock: FixedClock, moment: datetime) -> list[tuple[str, str]]:
-    clock.now = moment
-    return [(ran.job, ran.outcome) for ran in scheduler.run_due()]
-
-
 def define(tandem: Tandem, clock: FixedClock, *drafts: MetricDraft) -> None:
     clock.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     tandem.services.workspaces.settings_for(KEY)  # Tandem has met the workspace
@@ -112,15 +74,6 @@ def log_values(tandem: Tandem, clock: FixedClock, name: str, values: dict[date, 
     clock.now = datetime.combine(max(values) + timedelta(days=1), time(6, 0), tzinfo=UTC)
     for day, value in values.items():
         tandem.services.metrics.record_value(KEY, name, day, value, source=ValueSource.TYPED, by=ANA)
-
-
-def texts(node: Any) -> str:
-    """Every piece of text in a block, a cell or a list of them, run together."""
-    if isinstance(node, dict):
-        return " ".join(v if k == "text" and isinstance(v, str) else texts(v) for k, v in node.items())
-    if isinstance(node, list):
-        return " ".join(texts(value) for value in node)
-    return ""
 
 
 def table_rows(blocks: list[dict[str, Any]]) -> list[list[str]]:
@@ -134,17 +87,9 @@ def row_for(blocks: list[dict[str, Any]], label: str) -> list[str]:
     return row
 
 
-def posts_in(slack: SlackLookalike, channel: str) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(channel) if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
-
-
-def dms_to(slack: SlackLookalike, person: str) -> list[RecordedCall]:
-    return [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == person and c.ok]
-
-
 @pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from start_tandem(slack, database_url, clock, **ENVIRONMENT)
+def scene() -> Scene:
+    return Scene(environment=ENVIRONMENT)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the direct message each person thanked gets from the notifications job, unless t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +14,8 @@ from bot.sandbox.lookalike import RecordedCall, SlackLookalike
 from bot.wins import Period
 from jobs.notifications import QUIET_FOR, send_pending_notifications
 from tests.conftest import FixedClock
-from tests.scenario.conftest import ANA, BEN, Tandem
+from tests.scenario.conftest import ANA, BEN, Scene, Tandem
+from tests.scenario.messages import said
 from tests.scenario.test_notification_dms import context_for
 from tests.scenario.test_win_command import (
     ADA,
@@ -24,25 +24,18 @@ from tests.scenario.test_win_command import (
     KEY,
     OUTSIDER,
     WINS,
+    WINS_SCENE,
     answered,
     card_shown,
     posted_quickly,
-    said,
     stored,
     thanked,
-    wins_lookalike,
-    wins_tandem,
 )
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    yield from wins_lookalike()
-
-
-@pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from wins_tandem(slack, database_url, clock)
+def scene() -> Scene:
+    return WINS_SCENE
 
 
 def the_card(tandem: Tandem) -> dict[str, Any]:

@@ -5,7 +5,6 @@ missing or refusing, the leaderboard, help and settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,8 +18,8 @@ from bot.sandbox.signing import HttpAnswer, SlackRequests
 from bot.wins import TEXT_MAX, WinsSettingsChange
 from bot.workspaces import WorkspaceKey
 from tests.conftest import FixedClock
-from tests.contract.checks import check_response_url_payload, check_web_api_call
-from tests.scenario.conftest import ANA, BEN, BOT_TOKEN, SIGNING_SECRET, TEAM, Tandem, start_tandem
+from tests.scenario.conftest import ANA, BEN, SIGNING_SECRET, TEAM, Scene, Tandem, start_tandem
+from tests.scenario.messages import said
 
 KEY = WorkspaceKey(TEAM)
 ADA = "U0ADMIN"  # a Slack admin in the look-alike
@@ -60,37 +59,15 @@ CHANNELS: dict[str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
-def wins_lookalike() -> Iterator[SlackLookalike]:
-    """The look-alike with people Tandem can't thank and the wins channels, every call and response
-    contract-checked (as the scenario conftest's)."""
-    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id=TEAM, users=USERS, channels=CHANNELS).start()
-    yield lookalike
-    lookalike.stop()
-    violations = [
-        f"{call.method}: {problem}"
-        for call in lookalike.calls
-        if call.method != "response_url"
-        for problem in check_web_api_call(call.method, call.args)
-    ] + [f"response_url: {p}" for call in lookalike.responses for p in check_response_url_payload(call.args)]
-    assert violations == [], "Slack calls that break Slack's contract"
-
-
-def wins_tandem(
-    slack: SlackLookalike, database_url: str, clock: FixedClock, **environment: str
-) -> Iterator[Tandem]:
-    yield from start_tandem(
-        slack, database_url, clock, TANDEM_WINS_CHANNEL=WINS, TANDEM_ADMINS=ADA, **environment
-    )
+WINS_SCENE = Scene(
+    users=USERS, channels=CHANNELS, environment={"TANDEM_WINS_CHANNEL": WINS, "TANDEM_ADMINS": ADA}
+)
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    yield from wins_lookalike()
-
-
-@pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from wins_tandem(slack, database_url, clock)
+def scene() -> Scene:
+    """People Tandem can't thank and the wins channels."""
+    return WINS_SCENE
 
 
 def win(tandem: Tandem, text: str, *, by: str = ANA) -> HttpAnswer:
@@ -102,16 +79,6 @@ def answered(tandem: Tandem, count: int = 1) -> dict[str, Any]:
     calls: list[RecordedCall] = tandem.slack.wait_for("response_url", count=count)
     assert calls[count - 1].ok, calls[count - 1].response
     return dict(calls[count - 1].args)
-
-
-def said(payload: dict[str, Any]) -> str:
-    """Everything a message shows, as one string: its text, sections and contexts."""
-    found = [str(payload.get("text") or "")]
-    for block in payload.get("blocks") or []:
-        if isinstance(block.get("text"), dict):
-            found.append(block["text"]["text"])
-        found += [e.get("text", "") for e in block.get("elements") or [] if isinstance(e.get("text"), str)]
-    return "\n".join(found)
 
 
 def cards(tandem: Tandem, channel: str = WINS) -> list[RecordedCall]:

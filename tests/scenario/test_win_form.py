@@ -4,28 +4,24 @@ workspace and the daily limit refused there too, and a double submit posted once
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from bot.sandbox.lookalike import SlackLookalike
-from tests.conftest import FixedClock
-from tests.scenario.conftest import ANA, BEN, Tandem
+from tests.scenario.conftest import ANA, BEN, Scene, Tandem
+from tests.scenario.messages import said
 from tests.scenario.test_win_command import (
     CAT,
     OUTSIDER,
     WINS,
+    WINS_SCENE,
     answered,
     card_shown,
     cards,
-    said,
     set_daily_cap,
     stored,
     thanked,
     win,
-    wins_lookalike,
-    wins_tandem,
 )
 
 FILLED: dict[str, dict[str, Any]] = {
@@ -39,13 +35,8 @@ FILLED: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    yield from wins_lookalike()
-
-
-@pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from wins_tandem(slack, database_url, clock)
+def scene() -> Scene:
+    return WINS_SCENE
 
 
 def opened_form(tandem: Tandem, count: int = 1) -> dict[str, Any]:

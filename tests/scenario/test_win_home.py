@@ -3,7 +3,6 @@ the "DM me when I'm thanked" toggle (no DM once off), and the admins' wins setti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,20 +10,19 @@ import pytest
 from bot.sandbox.lookalike import SlackLookalike
 from jobs.notifications import QUIET_FOR, send_pending_notifications
 from tests.conftest import FixedClock
-from tests.scenario.conftest import ANA, BEN, Tandem
+from tests.scenario.conftest import ANA, BEN, Scene, Tandem
 from tests.scenario.home_views import next_home, open_home, published
+from tests.scenario.messages import said
 from tests.scenario.test_notification_dms import context_for
 from tests.scenario.test_win_command import (
     ADA,
     CAT,
     KEY,
     WINS,
+    WINS_SCENE,
     cards,
     posted_quickly,
-    said,
     stored,
-    wins_lookalike,
-    wins_tandem,
 )
 from tests.scenario.test_win_form import FILLED
 
@@ -37,13 +35,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    yield from wins_lookalike()
-
-
-@pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from wins_tandem(slack, database_url, clock)
+def scene() -> Scene:
+    return WINS_SCENE
 
 
 def wins_part(home: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ across daylight-saving changes, late, empty, and told to admins when the channel
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,21 +15,17 @@ from slack_sdk import WebClient
 
 from bot.app import services_for
 from bot.blocks.wins import recap_message
-from bot.config import Settings, load_settings
 from bot.people import Actor, Team
-from bot.sandbox.lookalike import RecordedCall, SlackLookalike
+from bot.sandbox.lookalike import SlackLookalike
 from bot.scheduling import runner_name, week_key
-from bot.services import Services
-from bot.slack.client import web_client
 from bot.slack.posting import EVENT_TYPE, post_once
 from bot.wins import WinDraft, WinKind, WinsSettingsChange
 from bot.workspaces import WorkspaceKey
-from jobs import timetable
-from jobs.scheduler import JobContext, Scheduler
 from jobs.wins import recap_key
 from tests.conftest import FixedClock
-from tests.contract.checks import check_web_api_call
-from tests.scenario.conftest import ANA, BOT_TOKEN, SIGNING_SECRET, TEAM, Tandem, start_tandem
+from tests.scenario.conftest import ANA, BOT_TOKEN, TEAM, Scene, Tandem, start_tandem
+from tests.scenario.messages import dms_to, posts_in, texts
+from tests.scenario.scheduled import Schedule, run_at
 from tests.test_scheduling import ended_process_on_this_machine
 
 KEY = WorkspaceKey(TEAM)
@@ -42,6 +37,8 @@ ADMIN = Actor("U0ADMIN", is_admin=True)
 SAM, MIA, MAX = "U0SAM", "U0MIA", "U0MAX"
 PARIS = ZoneInfo("Europe/Paris")
 ENVIRONMENT = {"TANDEM_WINS_CHANNEL": WINS, "TANDEM_ADMINS": ADMIN.user_id}
+SCHEDULE = Schedule((JOB,), ENVIRONMENT)  # the recap's row of the timetable
+settings_for, scheduler_for = SCHEDULE.settings_for, SCHEDULE.scheduler_for
 WEEK = "2026-W48"  # Monday 23 to Sunday 29 November 2026
 FRIDAY_1600 = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # 16:00 in Paris
 MINUTE = timedelta(minutes=1)
@@ -49,43 +46,6 @@ _requests = itertools.count(1)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def settings_for(slack: SlackLookalike, database_url: str, **environment: str) -> Settings:
-    return load_settings(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url,
-            "TANDEM_TIMEZONE": "Europe/Paris",
-            **ENVIRONMENT,
-            **environment,
-        },
-        env_file=None,
-    )
-
-
-def scheduler_for(
-    tandem: Tandem,
-    clock: FixedClock,
-    database_url: str,
-    *,
-    runner: str = "replica-a",
-    services: Services | None = None,
-    **environment: str,
-) -> Scheduler:
-    """The recap's row of the timetable `tandem run` starts, ticked by hand from a fixed clock."""
-    settings = settings_for(tandem.slack, database_url, **environment)
-    services = services or tandem.services
-    context = JobContext(services, web_client(settings), settings, services.ledger, runner)
-    rows = tuple(row for row in timetable(settings) if row.job == JOB)
-    return Scheduler(rows, context, clock=clock, grace=timedelta(hours=settings.catch_up_hours))
-
-
-def run_at(scheduler: Scheduler, clock: FixedClock, moment: datetime) -> list[tuple[str, str]]:
-    clock.now = moment
-    return [(ran.job, ran.outcome) for ran in scheduler.run_due()]
 
 
 def meet(tandem: Tandem, clock: FixedClock, at: datetime = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)) -> None:
@@ -120,41 +80,10 @@ def sales_thanks_marketing(tandem: Tandem, clock: FixedClock, monday: date, wins
         celebrate(tandem, clock, at, ANA, (MIA,), f"Week of {monday}: lead {n} closed")
 
 
-def posts_in(slack: SlackLookalike, channel: str) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(channel) if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]
-
-
-def shown(node: Any) -> str:
-    """Every piece of text in a message (its fallback and its blocks), run together."""
-    if isinstance(node, dict):
-        return " ".join(v if k == "text" and isinstance(v, str) else shown(v) for k, v in node.items())
-    if isinstance(node, list):
-        return " ".join(shown(value) for value in node)
-    return ""
-
-
-def dms_to(slack: SlackLookalike, person: str) -> list[RecordedCall]:
-    return [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == person and c.ok]
-
-
 @pytest.fixture
-def slack() -> Iterator[SlackLookalike]:
-    """The look-alike with the wins channels, every call contract-checked (as the scenario conftest's)."""
-    channels = {WINS: {"name": "wins"}, ELSEWHERE: {"name": "celebrate"}}
-    lookalike = SlackLookalike(bot_token=BOT_TOKEN, team_id=TEAM, channels=channels).start()
-    yield lookalike
-    lookalike.stop()
-    violations = [
-        f"{call.method}: {problem}"
-        for call in lookalike.calls
-        for problem in check_web_api_call(call.method, call.args)
-    ]
-    assert violations == [], "Slack calls that break Slack's contract"
-
-
-@pytest.fixture
-def tandem(slack: SlackLookalike, database_url: str, clock: FixedClock) -> Iterator[Tandem]:
-    yield from start_tandem(slack, database_url, clock, **ENVIRONMENT)
+def scene() -> Scene:
+    """The wins channels, and Tandem posting to the first."""
+    return Scene(channels={WINS: {"name": "wins"}, ELSEWHERE: {"name": "celebrate"}}, environment=ENVIRONMENT)
 
 
 def a_busy_week(tandem: Tandem, clock: FixedClock) -> None:
@@ -215,7 +144,7 @@ def test_friday_1600_posts_the_weeks_wins_once_with_cross_team_thanks_against_th
         "event_type": EVENT_TYPE,
         "event_payload": {"key": f"wins.recap/{TEAM}/{WEEK}"},
     }
-    text = shown(post)
+    text = texts(post)
     assert "Nov 23–29" in text
     # Sales → Marketing in Monday's and Marketing → Sales in Wednesday's; Friday's stays in sales.
     assert "3 wins" in post["text"]
@@ -244,7 +173,7 @@ def test_a_win_after_the_recap_counts_in_next_weeks_comparison_not_in_its_list(
 
     _, post = posts_in(tandem.slack, WINS)
     assert post["metadata"]["event_payload"]["key"] == f"wins.recap/{TEAM}/2026-W49"
-    text = shown(post)
+    text = texts(post)
     assert "Tuesday's launch" in text
     assert "Friday evening" not in text
     # Week 48 now holds the evening's thanks too: 2 + 1.
@@ -258,8 +187,8 @@ def test_an_empty_week_posts_the_short_note(tandem: Tandem, clock: FixedClock, d
 
     assert run_at(scheduler, clock, FRIDAY_1600) == [(JOB, f"empty-week recap posted to {WINS}")]
     [post] = posts_in(tandem.slack, WINS)
-    assert "No wins posted this week" in shown(post)
-    assert "/win" in shown(post)
+    assert "No wins posted this week" in texts(post)
+    assert "/win" in texts(post)
     assert post["metadata"]["event_payload"]["key"] == f"wins.recap/{TEAM}/{WEEK}"
 
 
@@ -338,7 +267,7 @@ def test_slack_unavailable_retries_the_run_which_posts_once_marked_late(
         (JOB, f"recap of 3 wins posted to {WINS} (late)")
     ]
     [post] = posts_in(tandem.slack, WINS)
-    assert "late" in shown(post).lower()
+    assert "late" in texts(post).lower()
     # The retaken run looked for an earlier post by its key before posting.
     [history] = tandem.slack.calls_to("conversations.history")
     assert history.args["channel"] == WINS
@@ -355,7 +284,7 @@ def test_a_recap_caught_up_after_an_outage_says_it_is_late(
         (JOB, f"recap of 3 wins posted to {WINS} (late)")
     ]
     [post] = posts_in(tandem.slack, WINS)
-    assert "late" in shown(post).lower()
+    assert "late" in texts(post).lower()
 
 
 def test_beyond_the_catch_up_window_the_week_is_skipped(
@@ -418,8 +347,8 @@ def test_a_workspace_recaps_on_its_own_day_time_and_channel_and_once_a_week_when
 
     assert posts_in(tandem.slack, WINS) == []
     first, second = posts_in(tandem.slack, ELSEWHERE)
-    assert "Wednesday's deal" in shown(first)
-    assert "Friday's renewal" not in shown(first) + shown(second)
+    assert "Wednesday's deal" in texts(first)
+    assert "Friday's renewal" not in texts(first) + texts(second)
     assert [p["metadata"]["event_payload"]["key"] for p in (first, second)] == [
         f"wins.recap/{TEAM}/2026-W48",
         f"wins.recap/{TEAM}/2026-W49",
@@ -477,7 +406,7 @@ def test_the_recap_comes_at_1600_local_and_weeks_end_at_local_midnight_across_th
         assert run_at(scheduler, clock, after_1600) == [(JOB, f"recap of 1 win posted to {WINS}")]
 
         first, second = posts_in(slack, WINS)
-        text = shown(second)
+        text = texts(second)
         assert "Monday, just after midnight" in text
         assert "Sunday night" not in text  # its week's recap had gone; it counts among the weeks before
         assert "1 cross-team thanks (0, 0, 0, 1 the weeks before)" in text
