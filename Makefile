@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/tandem run
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
