@@ -16,6 +16,18 @@ from bot.models import Issue, IssueComment, UtcDateTime, Workspace
 from bot.workspaces import WorkspaceKey
 
 _BATCH = 1000  # rows read at a time, so a large tracker never sits in memory whole
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection: an issue titled
+# "=HYPERLINK(…)" would act when an admin opens the export): such text gets a leading apostrophe,
+# which spreadsheets show as plain text. JSON is left exactly as stored.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as typed rather than runs as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class ExportFormat(StrEnum):
@@ -109,7 +121,7 @@ def write_export(rows: Iterator[ExportRow], fmt: ExportFormat, out: TextIO) -> i
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(asdict(row))
+            writer.writerow({column: spreadsheet_safe(value) for column, value in asdict(row).items()})
             written += 1
         return written
     out.write("[")

@@ -53,6 +53,26 @@ def test_csv_has_a_header_and_one_row_an_issue_of_the_workspace(
     assert rows[1]["closed_at"] == clock.now.isoformat()
 
 
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(
+    services: Services,
+) -> None:
+    for title in ('=HYPERLINK("https://evil.example")', "+1 caller", "-discount", "@sum(A1)"):
+        services.tracker.raise_issue(GLOBEX, IssueDraft(title), raised_by="U0CAT")
+    out, as_json = io.StringIO(), io.StringIO()
+    write_export(IssueExport(services.database).rows(GLOBEX), ExportFormat.CSV, out)
+    write_export(IssueExport(services.database).rows(GLOBEX), ExportFormat.JSON, as_json)
+
+    titles = [row["title"] for row in csv.DictReader(io.StringIO(out.getvalue()))]
+    assert titles == [
+        "Elsewhere",
+        '\'=HYPERLINK("https://evil.example")',
+        "'+1 caller",
+        "'-discount",
+        "'@sum(A1)",
+    ]
+    assert json.loads(as_json.getvalue())[1]["title"] == '=HYPERLINK("https://evil.example")'
+
+
 def test_json_covers_every_workspace_when_none_is_named(services: Services) -> None:
     out = io.StringIO()
     write_export(IssueExport(services.database).rows(), ExportFormat.JSON, out)
