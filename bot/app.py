@@ -39,6 +39,7 @@ def services_for(settings: Settings, clock: Callable[[], datetime] = utc_now) ->
         snapshot_defaults=settings.snapshot_defaults(),
         run_query=partial(run_metric_query, timeout=settings.metric_query_timeout),
         wins_defaults=settings.wins_defaults(),
+        field_notes_channel=settings.field_notes_channel,
     )
 
 

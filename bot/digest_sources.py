@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select, true
 
 from bot.db import Database
 from bot.digest import HEADLINE_MAX, SOURCE_CAP, DigestEntry, DigestSection, DigestWeek
+from bot.fieldnotes import FieldNotes
 from bot.issues import Priority
 from bot.metric_format import week_line
 from bot.metrics import Metrics
@@ -139,6 +140,54 @@ def _win_entry(win: Win, text_max: int) -> DigestEntry:
         by=win.author_id,
         note=" · ".join(note),
     )
+
+
+class FieldInsightsSource:
+    """What the field notes logged in the seven local days before the digest's send date brought back:
+    the accounts visited and the competitors mentioned most (each with its count), then the latest
+    product feedback, one entry each."""
+
+    SECTION_ID = "fieldnotes.week"
+    TITLE = "Field insights"
+    _NAMED = 8  # accounts or competitors a line names; the rest are counted
+
+    def __init__(self, fieldnotes: FieldNotes) -> None:
+        self._fieldnotes = fieldnotes
+
+    def contribute(self, key: WorkspaceKey, week: DigestWeek) -> Sequence[DigestSection]:
+        # The same week as the other sources: the seven days that end the day before the send date.
+        first, last = week.send_on - timedelta(days=7), week.send_on - timedelta(days=1)
+        insights = self._fieldnotes.insights(key, first, last)
+        if insights.notes == 0:
+            return ()
+        notes = f"{insights.notes} {'note' if insights.notes == 1 else 'notes'} from the field"
+        entries = [
+            DigestEntry(headline=_counted("Accounts visited", insights.accounts, self._NAMED), note=notes)
+        ]
+        if insights.competitors:
+            entries.append(
+                DigestEntry(
+                    headline=_counted("Competitors mentioned most", insights.competitors, self._NAMED)
+                )
+            )
+        entries += [
+            DigestEntry(headline=_cut(f"Product feedback · {line}", HEADLINE_MAX))
+            for line in insights.feedback
+        ]
+        return (DigestSection(self.SECTION_ID, self.TITLE, tuple(entries[:SOURCE_CAP]), len(entries)),)
+
+
+def _counted(label: str, counts: Sequence[tuple[str, int]], named: int) -> str:
+    """ "Accounts visited: Acme Corp (3), Globex (1) and 2 more": as many named as fit a headline."""
+    shown: list[str] = []
+    for name, count in counts[:named]:
+        more = len(counts) - len(shown) - 1
+        line = f"{label}: {', '.join([*shown, f'{name} ({count})'])}" + (f" and {more} more" if more else "")
+        if shown and len(line) > HEADLINE_MAX:
+            break
+        shown.append(f"{name} ({count})")
+    more = len(counts) - len(shown)
+    return _cut(f"{label}: {', '.join(shown)}" + (f" and {more} more" if more else ""), HEADLINE_MAX)
 
 
 def _cut(text: str, limit: int) -> str:

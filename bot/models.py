@@ -507,3 +507,87 @@ class WinsSettingsRow(Base):
     daily_cap: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FieldNoteRow(Base):
+    """A note from a customer visit, ride-along, event or call, with where its card is. Full-text
+    search reads an index the migration keeps beside it: the FTS5 table `field_notes_fts` (kept in step
+    by triggers) on SQLite, the generated tsvector column `search` with a GIN index on PostgreSQL;
+    neither is modelled here (see `is_modelled`)."""
+
+    __tablename__ = "field_notes"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "request_key"),
+        # The team's notes (this month, the digest's week), one person's, one account's: each read as
+        # a range of its index, newest first.
+        Index(None, "workspace_id", "created_at"),
+        Index(None, "workspace_id", "author_id", "created_at"),
+        Index(None, "workspace_id", "account_key", "created_at"),
+        # Field time: a month's visits by the date they happened.
+        Index(None, "workspace_id", "visited_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(32))
+    # The author's team when it was logged.
+    author_team: Mapped[str | None] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(100))
+    # The account case-folded: "/fieldnote list acme corp" finds "Acme Corp".
+    account_key: Mapped[str] = mapped_column(String(100))
+    visited_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    # User ids of who went, comma separated, the author among them.
+    went: Mapped[str] = mapped_column(Text)
+    met: Mapped[str] = mapped_column(Text)
+    heard: Mapped[str] = mapped_column(Text)
+    competitors: Mapped[str] = mapped_column(Text)
+    feedback: Mapped[str] = mapped_column(Text)
+    # The follow-ups' lines, one a line: what full-text search reads of them.
+    follow_up_text: Mapped[str] = mapped_column(Text)
+    # Follow-up lines numbered so far: a line an edit adds never takes the number of an earlier one.
+    follow_up_lines: Mapped[int] = mapped_column(Integer)
+    # A form's view id or a command's trigger id: a retry or a double submit finds the note stored.
+    request_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    card_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    card_permalink: Mapped[str | None] = mapped_column(String(500))
+
+
+class FieldNoteFollowUpRow(Base):
+    """One follow-up line of a field note, in the note's order, and the tracker issue it became."""
+
+    __tablename__ = "field_note_follow_ups"
+    __table_args__ = (UniqueConstraint("note_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("field_notes.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    # The line's number in the note, kept through edits and never given to another line: the tracker
+    # issue's request key names it, so a retry finds the issue raised.
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(120))
+    to_tracker: Mapped[bool] = mapped_column(Boolean)
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    # The issue's number in the workspace's tracker, once raised.
+    issue_number: Mapped[int | None] = mapped_column(Integer)
+
+
+# Full-text search objects each database keeps beside field_notes, made by migration 0006 only.
+_FULL_TEXT_TABLES = "field_notes_fts"  # FTS5's table and its shadow tables (field_notes_fts_data, …)
+_FULL_TEXT_COLUMN, _FULL_TEXT_INDEX = "search", "ix_field_notes_search"
+
+
+def is_modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's `include_object`: False for the full-text objects the models leave to migrations,
+    so comparing the schema with the models (and autogenerate) passes them by."""
+    if type_ == "table":
+        return not (name or "").startswith(_FULL_TEXT_TABLES)
+    if type_ == "column":
+        return not (name == _FULL_TEXT_COLUMN and obj.table.name == FieldNoteRow.__tablename__)
+    if type_ == "index":
+        return name != _FULL_TEXT_INDEX
+    return True

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.db import connect
-from bot.models import Base, UtcDateTime
+from bot.models import Base, UtcDateTime, is_modelled
 
 
 def _render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
@@ -27,6 +27,8 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        # Full-text search objects (FTS5 table, tsvector column) are made by migrations alone.
+        include_object=is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -11,8 +11,18 @@ from slack_sdk.models.blocks import SectionBlock
 
 from bot.blocks.digest import digest_message
 from bot.db import Database
-from bot.digest import SOURCE_CAP, DigestDefaults, DigestEntry, Digests, DigestSource, ItemDraft, Section
-from bot.digest_sources import MetricHighlights, TrackerHighlights, WinsOfTheWeek
+from bot.digest import (
+    HEADLINE_MAX,
+    SOURCE_CAP,
+    DigestDefaults,
+    DigestEntry,
+    Digests,
+    DigestSource,
+    ItemDraft,
+    Section,
+)
+from bot.digest_sources import FieldInsightsSource, MetricHighlights, TrackerHighlights, WinsOfTheWeek
+from bot.fieldnotes import NoteDraft
 from bot.issues import Card, IssueDraft, Priority
 from bot.metrics import MetricDraft, MetricTeam, Rollup, Unit, ValueSource
 from bot.people import Actor, Team
@@ -423,3 +433,95 @@ def test_the_digest_shows_the_weeks_wins_after_the_tracker(database: Database, c
     assert any(
         "*Launch · Closed &lt;!channel&gt; Acme*" in text and f"by <@{ANA}>" in text for text in texts
     ), texts
+
+
+# The week's field insights
+
+
+def note_at(
+    services: Services,
+    clock: FixedClock,
+    at: datetime,
+    account: str,
+    key: WorkspaceKey = ACME,
+    competitors: str = "",
+    feedback: str = "",
+) -> None:
+    clock.now = at
+    day = at.astimezone(ZoneInfo("America/New_York")).date()
+    draft = NoteDraft(account, day, heard="Heard", competitors=competitors, feedback=feedback)
+    services.fieldnotes.save(key, Actor(MIA), draft, request_key=f"V0F{at:%m%d%H%M%S}{account}")
+
+
+def test_field_insights_of_the_seven_local_days_before_the_send_date(
+    database: Database, clock: FixedClock
+) -> None:
+    services = wins_services(database, clock)
+    # Week 49's digest is due Thursday 3 December: it reports Thursday 26 November to Wednesday 2 December.
+    note_at(services, clock, new_york(11, 25, 23, 30), "Last week's", competitors="Hooli")
+    note_at(
+        services, clock, new_york(11, 26, 0, 10), "Acme Corp", competitors="Initech, Hooli", feedback="SSO"
+    )
+    note_at(services, clock, new_york(11, 30, 12), "Globex", competitors="initech", feedback="Exports\nslow")
+    note_at(services, clock, new_york(12, 2, 23, 59), "acme corp")
+    note_at(services, clock, new_york(12, 3, 0, 0), "Next week's", competitors="Hooli")
+    note_at(services, clock, new_york(11, 30, 12), "Globex's own", key=GLOBEX)
+    week = services.digests.week(ACME, WEEK)
+
+    [section] = FieldInsightsSource(services.fieldnotes).contribute(ACME, week)
+
+    assert (section.id, section.title, section.total) == ("fieldnotes.week", "Field insights", 4)
+    assert section.entries == (
+        DigestEntry("Accounts visited: acme corp (2), Globex (1)", note="3 notes from the field"),
+        DigestEntry("Competitors mentioned most: initech (2), Hooli (1)"),
+        DigestEntry("Product feedback · Globex: Exports slow"),
+        DigestEntry("Product feedback · Acme Corp: SSO"),
+    )
+    [other] = FieldInsightsSource(services.fieldnotes).contribute(GLOBEX, week)
+    assert other.entries[0] == DigestEntry("Accounts visited: Globex's own (1)", note="1 note from the field")
+    assert len(other.entries) == 1  # no competitors, no feedback: no lines for them
+
+
+def test_a_week_without_field_notes_contributes_nothing(database: Database, clock: FixedClock) -> None:
+    services = wins_services(database, clock)
+    note_at(services, clock, new_york(11, 24, 12), "Week 48's")
+
+    assert FieldInsightsSource(services.fieldnotes).contribute(ACME, services.digests.week(ACME, WEEK)) == ()
+
+
+def test_many_accounts_are_named_up_to_a_headlines_length(database: Database, clock: FixedClock) -> None:
+    services = wins_services(database, clock)
+    for n in range(12):
+        note_at(services, clock, new_york(11, 27, 8, n), f"Account {n:02d}", competitors=f"Rival {n:02d}")
+
+    [section] = FieldInsightsSource(services.fieldnotes).contribute(ACME, services.digests.week(ACME, WEEK))
+
+    accounts, competitors = (entry.headline for entry in section.entries)
+    # Equal counts: by name; as many named as a headline holds (at most eight), the rest counted.
+    assert accounts == (
+        "Accounts visited: " + ", ".join(f"Account {n:02d} (1)" for n in range(7)) + " and 5 more"
+    )
+    assert competitors == (
+        "Competitors mentioned most: " + ", ".join(f"Rival {n:02d} (1)" for n in range(8)) + " and 4 more"
+    )
+    assert max(len(accounts), len(competitors)) <= HEADLINE_MAX
+
+
+def test_the_digest_shows_field_insights(database: Database, clock: FixedClock) -> None:
+    services = wins_services(database, clock)
+    note_at(services, clock, new_york(11, 30, 12), "<!channel> Corp", feedback="Wants *SSO*")
+    sources: list[DigestSource] = [FieldInsightsSource(services.fieldnotes)]
+    digests = Digests(database, services.workspaces, clock, DigestDefaults(channel="C0SALES"), sources)
+
+    composed = digests.compose(ACME, WEEK)
+
+    assert [(s.id, [e.headline for e in s.entries]) for s in composed.sections] == [
+        (
+            "fieldnotes.week",
+            ["Accounts visited: <!channel> Corp (1)", "Product feedback · <!channel> Corp: Wants *SSO*"],
+        ),
+    ]
+    blocks = digest_message(composed).blocks
+    texts = " ".join(b.text.text for b in blocks if isinstance(b, SectionBlock) and b.text is not None)
+    assert "Field insights" in texts
+    assert "<!channel>" not in texts
