@@ -19,14 +19,15 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, services_for
 from bot.config import Settings, SettingsError, load_database_url, load_settings
 from bot.db import Database
+from bot.fieldnote_export import notes_csv, notes_json
 from bot.issue_export import ExportFormat, IssueExport, write_export
 from bot.metric_files import parse_definitions
 from bot.metrics import IMPORT_BYTES_MAX, InvalidDefinitions, Metrics, Unit
 from bot.scheduling import runner_name
-from bot.services import Services, utc_now
+from bot.services import Services, build_services, utc_now
 from bot.slack.client import web_client
 from bot.slack.http import EVENTS_PATH, HEALTH_PATH, HttpServer, wsgi_app
-from bot.workspaces import WorkspaceKey, WorkspaceSettings
+from bot.workspaces import WorkspaceDefaults, WorkspaceKey, WorkspaceSettings
 from jobs import timetable
 from jobs.scheduler import JobContext, Scheduler, start_scheduler
 
@@ -55,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     issues.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
     issues.add_argument("--workspace", metavar="TEAM_ID", help="only this workspace (a Slack team ID, T…)")
     issues.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    notes = export.add_parser("fieldnotes", help="every field note, with its follow-ups and their issues")
+    notes.add_argument("--format", choices=[f.value for f in ExportFormat], default=ExportFormat.CSV.value)
+    notes.add_argument("--workspace", metavar="TEAM_ID", help="only this workspace (a Slack team ID, T…)")
+    notes.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     jobs = commands.add_parser("jobs", help="see and run the scheduled jobs").add_subparsers(
         dest="jobs_command", required=True
     )
@@ -83,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_job(arguments.job, arguments.workspace, arguments.at)
     if arguments.command == "db":
         return upgrade_database()
+    if arguments.command == "export" and arguments.export_what == "fieldnotes":
+        return export_field_notes(ExportFormat(arguments.format), arguments.workspace, arguments.output)
     if arguments.command == "export":
         return export_issues(ExportFormat(arguments.format), arguments.workspace, arguments.output)
     return run()
@@ -102,6 +109,39 @@ def export_issues(fmt: ExportFormat, team_id: str | None, output: str | None) ->
     finally:
         database.dispose()
     print(f"Exported {written} issue{'' if written == 1 else 's'}", file=sys.stderr)
+    return 0
+
+
+def export_field_notes(fmt: ExportFormat, team_id: str | None, output: str | None) -> int:
+    """Write every field note (of one workspace, or all) as CSV or JSON."""
+    database = Database.at(load_database_url(os.environ))
+    try:
+        database.upgrade()
+        # Export only reads: the workspace defaults (needed to build the services) never show.
+        services = build_services(database, WorkspaceDefaults(timezone="UTC", tracker_channel=None))
+        known = [workspace.key for workspace in services.workspaces.all_settings()]
+        keys = [key for key in known if team_id is None or key.team_id == team_id]
+        if team_id is not None and not keys:
+            ids = ", ".join(key.team_id for key in known)
+            print(
+                f"Tandem has not met workspace {team_id}" + (f" (it knows {ids})" if known else ""),
+                file=sys.stderr,
+            )
+            return 2
+        notes = [
+            (key.team_id, note)
+            for key in keys
+            for note in sorted(services.fieldnotes.export(key), key=lambda note: note.id)
+        ]
+    finally:
+        database.dispose()
+    text = notes_csv(notes) if fmt is ExportFormat.CSV else notes_json(notes)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    print(f"Exported {_count(len(notes), 'field note')}", file=sys.stderr)
     return 0
 
 

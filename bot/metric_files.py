@@ -347,7 +347,9 @@ class _Item:
                 self.say(_line(value), f"query: `{key}` must be text, not {_kind(value)}", "query")
                 continue
             parts[key] = written.strip()
-        missing = [key for key in QUERY_FIELDS if key not in parts]
+        # A `tandem:` URL is answered by Tandem itself (bot/field_time.py): it needs no SQL.
+        needed = ("url",) if parts.get("url", "").startswith("tandem:") else QUERY_FIELDS
+        missing = [key for key in needed if key not in parts]
         if missing and "query" not in self.flagged:
             self.say(
                 _line(node),
@@ -356,7 +358,7 @@ class _Item:
             )
         if missing:
             return None
-        return MetricQuery(sql=parts["sql"], url=parts["url"])
+        return MetricQuery(sql=parts.get("sql", ""), url=parts["url"])
 
 
 def _pairs(node: MappingNode, say: Callable[[int, str], None]) -> list[tuple[str, int, Node]]:

@@ -42,6 +42,8 @@ LABEL_MAX = 60
 DESCRIPTION_MAX = 300
 QUERY_MAX = 4000
 QUERY_URL_MAX = 500
+# Query URLs Tandem answers from its own data, with no SQL and no database (bot/services.py runs them).
+TANDEM_QUERIES = ("tandem:field-visits",)
 METRICS_MAX = 40  # per workspace: a snapshot is read at a glance, and a table holds 100 rows at most
 VALUE_MAX = 1e15  # larger is a typo, not a bookings figure
 BACKDATE_DAYS = 366  # a value may be logged for a date up to a year back
@@ -454,7 +456,10 @@ def problems_with(draft: MetricDraft) -> dict[str, str]:
     if target_problems:
         said = "; ".join(target_problems)
         problems["targets"] = said[:1].upper() + said[1:] + "."
-    if draft.query is not None:
+    if draft.query is not None and draft.query.url.startswith("tandem:"):
+        if draft.query.url not in TANDEM_QUERIES:
+            problems["query_url"] = f"Tandem itself answers only {', '.join(TANDEM_QUERIES)}."
+    elif draft.query is not None:
         sql_problem = _sql_problem(draft.query.sql)
         if sql_problem is not None:
             problems["query_sql"] = sql_problem
@@ -597,6 +602,8 @@ def _url_problem(url: str) -> str | None:
 
 
 QueryRunner = Callable[[MetricQuery, date, ZoneInfo], float]  # raises QueryFailed (bot.metric_queries)
+# What Metrics calls: a QueryRunner told the workspace too, for the queries Tandem answers itself.
+WorkspaceQueryRunner = Callable[[WorkspaceKey, MetricQuery, date, ZoneInfo], float]
 
 
 class Metrics:
@@ -609,7 +616,7 @@ class Metrics:
         people: People,
         clock: Callable[[], datetime],
         defaults: SnapshotDefaults,
-        run_query: QueryRunner,
+        run_query: WorkspaceQueryRunner,
     ) -> None:
         self._database = database
         self._workspaces = workspaces
@@ -991,7 +998,7 @@ class Metrics:
         if not queried or not days:
             return []
         # Queries run outside any transaction of ours: a slow CRM must not hold Tandem's database.
-        answers = [(metric, day, *self._answer(metric, day, zone)) for metric in queried for day in days]
+        answers = [(metric, day, *self._answer(key, metric, day, zone)) for metric in queried for day in days]
 
         def store() -> list[QueryFailure]:
             now = self._clock()
@@ -1021,11 +1028,13 @@ class Metrics:
 
         return _retried(store)
 
-    def _answer(self, metric: Metric, day: date, zone: ZoneInfo) -> tuple[float | None, str | None]:
+    def _answer(
+        self, key: WorkspaceKey, metric: Metric, day: date, zone: ZoneInfo
+    ) -> tuple[float | None, str | None]:
         """The query's value for the day, or why there is none."""
         assert metric.query is not None
         try:
-            value = self._run_query(metric.query, day, zone)
+            value = self._run_query(key, metric.query, day, zone)
         except Exception as error:
             # The runner raises QueryFailed (bot.metric_queries, which imports this module) with a
             # `problem`; anything else is unexpected, so it is logged, and still shown unavailable.
