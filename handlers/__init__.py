@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import digest, errors, home, issues, metrics, teams, wins
+from handlers import digest, errors, fieldnotes, home, issues, metrics, teams, wins
 from handlers.context import Admins
 
 
@@ -21,3 +21,4 @@ def register_all(app: App, services: Services, admins: Admins) -> None:
     teams.register(app, services, admins, home_page)
     digest.register(app, services, admins, home_page)
     wins.register(app, services, admins, home_page)
+    fieldnotes.register(app, services, admins, home_page)

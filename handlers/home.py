@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import fieldnotes as fieldnote_blocks
 from bot.blocks import home as home_blocks
 from bot.blocks import wins as win_blocks
 from bot.issues import IssueView
@@ -28,6 +29,7 @@ class Home:
         self._digests = services.digests
         self._metrics = services.metrics
         self._wins = services.wins
+        self._fieldnotes = services.fieldnotes
 
     def publish(
         self,
@@ -65,6 +67,10 @@ class Home:
                 self._wins.person(key, user_id, limit=win_blocks.HOME_WINS),
                 self._wins.wants_dms(key, user_id),
                 is_admin=actor.is_admin,
+            ),
+            fieldnotes=home_blocks.FieldNotesPart(
+                mine=self._fieldnotes.recent(key, author=user_id, limit=fieldnote_blocks.HOME_NOTES),
+                this_month=self._fieldnotes.this_month(key, limit=fieldnote_blocks.HOME_NOTES),
             ),
         )
         zone = self._workspaces.settings_for(key).timezone

@@ -32,11 +32,12 @@ from bot.issues import (
     RaisedIssue,
     SharedIssue,
     Status,
+    Tracker,
     problems_with,
 )
 from bot.people import Actor
 from bot.services import Services
-from bot.workspaces import WorkspaceKey
+from bot.workspaces import WorkspaceKey, Workspaces
 from handlers.answers import answer
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
@@ -373,39 +374,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     def post_card(
         client: WebClient, key: WorkspaceKey, raised: RaisedIssue, logger: logging.Logger
     ) -> tuple[SharedIssue, Message]:
-        """Post the issue's card to the tracker channel, once; the issue, and what to tell its raiser."""
-        issue = raised.issue
-        if issue.card is not None:
-            return issue, blocks.raised_confirmation(issue, already_raised=True)
-        settings = workspaces.settings_for(key)
-        channel = settings.tracker_channel
-        if channel is None:
-            reason = "no tracker channel is set. Ask your admin to set TANDEM_TRACKER_CHANNEL."
-            return issue, blocks.card_not_posted(issue, None, reason)
-        card = blocks.issue_card(issue, settings.timezone)
-        try:
-            posted = client.chat_postMessage(channel=channel, unfurl_links=False, **card.as_kwargs())
-        except SlackApiError as failure:
-            error = error_of(failure)
-            logger.warning(
-                "Could not post the card of issue #%s to %s in team %s: %s",
-                issue.number,
-                channel,
-                key.team_id,
-                error,
-            )
-            reason = _CARD_FAILURES.get(error, "Slack refused it. Please try again in a moment.")
-            return issue, blocks.card_not_posted(issue, channel, reason)
-        posted_channel, ts = str(posted["channel"]), str(posted["ts"])
-        try:
-            permalink: str | None = str(
-                client.chat_getPermalink(channel=posted_channel, message_ts=ts)["permalink"]
-            )
-        except SlackApiError:
-            logger.warning("No permalink for issue #%s's card in %s", issue.number, posted_channel)
-            permalink = None
-        issue = tracker.record_card(key, issue.number, Card(posted_channel, ts, permalink))
-        return issue, blocks.raised_confirmation(issue, already_raised=raised.already_raised)
+        return post_issue_card(client, tracker, workspaces, key, raised, logger)
 
     def reply_under_source(
         client: WebClient, channel: str, thread_ts: str, issue: SharedIssue, logger: logging.Logger
@@ -835,6 +804,49 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
     app.action(blocks.DETAILS_ACTION)(show_details)
     app.action(blocks.PRIORITY_ACTION)(change_priority)
     app.action(blocks.DELETE_ACTION)(delete_issue)
+
+
+def post_issue_card(
+    client: WebClient,
+    tracker: Tracker,
+    workspaces: Workspaces,
+    key: WorkspaceKey,
+    raised: RaisedIssue,
+    logger: logging.Logger,
+) -> tuple[SharedIssue, Message]:
+    """Post the issue's card to the tracker channel, once; the issue, and what to tell its raiser."""
+    issue = raised.issue
+    if issue.card is not None:
+        return issue, blocks.raised_confirmation(issue, already_raised=True)
+    settings = workspaces.settings_for(key)
+    channel = settings.tracker_channel
+    if channel is None:
+        reason = "no tracker channel is set. Ask your admin to set TANDEM_TRACKER_CHANNEL."
+        return issue, blocks.card_not_posted(issue, None, reason)
+    card = blocks.issue_card(issue, settings.timezone)
+    try:
+        posted = client.chat_postMessage(channel=channel, unfurl_links=False, **card.as_kwargs())
+    except SlackApiError as failure:
+        error = error_of(failure)
+        logger.warning(
+            "Could not post the card of issue #%s to %s in team %s: %s",
+            issue.number,
+            channel,
+            key.team_id,
+            error,
+        )
+        reason = _CARD_FAILURES.get(error, "Slack refused it. Please try again in a moment.")
+        return issue, blocks.card_not_posted(issue, channel, reason)
+    posted_channel, ts = str(posted["channel"]), str(posted["ts"])
+    try:
+        permalink: str | None = str(
+            client.chat_getPermalink(channel=posted_channel, message_ts=ts)["permalink"]
+        )
+    except SlackApiError:
+        logger.warning("No permalink for issue #%s's card in %s", issue.number, posted_channel)
+        permalink = None
+    issue = tracker.record_card(key, issue.number, Card(posted_channel, ts, permalink))
+    return issue, blocks.raised_confirmation(issue, already_raised=raised.already_raised)
 
 
 def _number_or_explain(ack: Ack, asked: str, usage: str) -> int | None:

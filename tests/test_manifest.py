@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import fieldnotes as fieldnote_blocks
 from bot.blocks import metrics as metric_blocks
 from bot.blocks import wins as win_blocks
 from bot.blocks.issues import HELP
@@ -188,6 +189,23 @@ def test_the_win_commands_usage_hint_matches_its_help() -> None:
     }
     assert hinted == helped - {""}
     assert all(f"`{usage}`" in win_blocks.HELP for usage, _ in win_blocks.USAGES)
+
+
+def test_the_fieldnote_commands_usage_hint_matches_its_help() -> None:
+    [fieldnote] = [c for c in FEATURES["slash_commands"] if c["command"] == "/fieldnote"]
+    hinted = {alternative.strip() for alternative in fieldnote["usage_hint"].split(" | ")}
+    # Help says "/fieldnote <account>: <text>"; the hint brackets every word one may type, and
+    # "/fieldnote" alone opens the form. Inside "[mine|<account>]" the brackets are already there.
+    helped = {
+        usage.removeprefix("/fieldnote")
+        .strip()
+        .replace("|<account>]", "|account]")
+        .replace("<", "[")
+        .replace(">", "]")
+        for usage, _ in fieldnote_blocks.USAGES
+    }
+    assert hinted == helped - {""}
+    assert all(f"`{usage}`" in fieldnote_blocks.HELP for usage, _ in fieldnote_blocks.USAGES)
 
 
 def test_bot_scopes_are_exactly_what_the_code_calls_for() -> None:

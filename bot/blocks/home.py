@@ -1,5 +1,5 @@
 """App Home: your issues, issues you raised, overdue and open by team, your team, a filter, team setup,
-this week's digest, your wins, and the shared metrics.
+this week's digest, your wins, field notes (yours and the team's this month), and the shared metrics.
 
 Every section is capped with "+N more" so the whole view stays inside Slack's 100 blocks.
 """
@@ -27,12 +27,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import digest as digest_blocks
+from bot.blocks import fieldnotes as fieldnote_blocks
 from bot.blocks import metrics as metric_blocks
 from bot.blocks import teams as team_blocks
 from bot.blocks import wins as win_blocks
 from bot.blocks.issues import CARD_ACTIONS, OPEN_FORM_ACTION, TAKE_ACTION
 from bot.blocks.text import cut, day, link, user, when
 from bot.digest import DigestItem, DigestRecord, DigestSettings, DigestWeek
+from bot.fieldnotes import Found
 from bot.issues import Board, IssueList, IssueView, Priority, SharedIssue
 from bot.metrics import Metric, SnapshotSettings
 from bot.people import MappedSource, Membership, Team
@@ -48,7 +50,9 @@ TOP_BLOCKS = 9
 DIGEST_BLOCKS = 1 + digest_blocks.HOME_BLOCKS  # a divider, then the digest's part at its largest
 METRICS_BLOCKS = 1 + metric_blocks.HOME_BLOCKS  # a divider, then the metrics' part at its largest
 WINS_BLOCKS = 1 + win_blocks.HOME_BLOCKS  # a divider, then the wins' part
-PARTS_BLOCKS = TOP_BLOCKS + DIGEST_BLOCKS + WINS_BLOCKS + METRICS_BLOCKS  # everything but the issues
+FIELDNOTES_BLOCKS = 1 + fieldnote_blocks.HOME_BLOCKS  # a divider, then the field notes' part
+# Everything but the issues.
+PARTS_BLOCKS = TOP_BLOCKS + DIGEST_BLOCKS + WINS_BLOCKS + FIELDNOTES_BLOCKS + METRICS_BLOCKS
 OVERVIEW_SECTIONS = 6  # yours, raised by you, overdue, raised by Sales, by Marketing, by others
 SECTION_FRAME = 2  # a section's header, and its "+N more" or "nothing here" line
 OVERVIEW_CAP = (VIEW_BLOCK_LIMIT - PARTS_BLOCKS - OVERVIEW_SECTIONS * SECTION_FRAME) // (
@@ -137,6 +141,14 @@ class WinsPart:
 
 
 @dataclass(frozen=True)
+class FieldNotesPart:
+    """One person's latest field notes, and the team's this month."""
+
+    mine: Found
+    this_month: Found
+
+
+@dataclass(frozen=True)
 class HomePage:
     """Everything one person's App Home shows."""
 
@@ -148,6 +160,7 @@ class HomePage:
     digest: DigestPart | None = None
     metrics: MetricsPart | None = None
     wins: WinsPart | None = None
+    fieldnotes: FieldNotesPart | None = None
 
 
 def home(page: HomePage, zone: ZoneInfo) -> View:
@@ -213,6 +226,9 @@ def home(page: HomePage, zone: ZoneInfo) -> View:
     if page.wins is not None:
         blocks.append(DividerBlock())
         blocks += win_blocks.home_part(page.wins.person, page.wins.wants_dms, is_admin=page.wins.is_admin)
+    if page.fieldnotes is not None:
+        blocks.append(DividerBlock())
+        blocks += fieldnote_blocks.home_part(page.fieldnotes.mine, page.fieldnotes.this_month)
     if page.metrics is not None:
         blocks.append(DividerBlock())
         shared = page.metrics

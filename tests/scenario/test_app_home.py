@@ -73,6 +73,7 @@ def test_the_overview_shows_each_list_with_who_raised_what(tandem: Tandem, clock
         "Raised by others (1)",
         "Thursday digest: 0 items",
         "Wins",
+        "Field notes",
         "Shared metrics",
     ]
     shown = texts(home)
@@ -141,6 +142,7 @@ def test_a_full_board_is_capped_within_app_homes_100_blocks(tandem: Tandem, cloc
         "Raised by others (10)",
         "Thursday digest: 0 items",
         "Wins",
+        "Field notes",
         "Shared metrics",
     ]
     more = [t for t in texts(home) if t.startswith("+")]
@@ -168,25 +170,25 @@ def test_the_filter_shows_one_list_and_home_remembers_it_in_the_view(
 
     assert overdue["private_metadata"] == "overdue"
     assert overdue["blocks"][2]["elements"][1]["initial_option"]["value"] == "overdue"
-    assert headers(overdue)[1:-3] == ["Overdue issues (3)"]
+    assert headers(overdue)[1:-4] == ["Overdue issues (3)"]
     assert [t for t in texts(overdue) if t.startswith("#")] == ["#1  Issue 0", "#2  Issue 1", "#3  Issue 2"]
 
     everything = pick(tandem, overdue, BEN, "open")
     assert len(everything["blocks"]) <= 100
-    assert headers(everything)[1:-3] == ["Open issues (50)"]
+    assert headers(everything)[1:-4] == ["Open issues (50)"]
     assert len([t for t in texts(everything) if t.startswith("#")]) == home_blocks.LIST_CAP
     assert f"+{50 - home_blocks.LIST_CAP} more." in texts(everything)
 
     # Coming back to the tab, Slack sends the last published view: the same list shows again.
     again = open_home(tandem, BEN, shown=everything)
-    assert headers(again)[1:-3] == ["Open issues (50)"]
+    assert headers(again)[1:-4] == ["Open issues (50)"]
     assert headers(pick(tandem, again, BEN, "overview"))[1] == "Your issues (0)"
 
 
 def test_empty_lists_say_so(tandem: Tandem) -> None:
     home = open_home(tandem, BEN)
     mine = pick(tandem, home, BEN, "mine")
-    assert headers(mine)[1:-3] == ["Your issues (0)"]
+    assert headers(mine)[1:-4] == ["Your issues (0)"]
     assert "You own no open issues." in texts(mine)
 
 
