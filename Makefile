@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.digest
 	$(BIN)/python -m tests.bench.metrics
 	$(BIN)/python -m tests.bench.wins
+	$(BIN)/python -m tests.bench.fieldnotes
 
 # Regenerates the JSON Schemas from Slack's own TypeScript definitions (needs Node.js and npm).
 contracts:
