@@ -10,10 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.blocks import fieldnotes as blocks
-from bot.blocks import home as home_blocks
 from bot.blocks.text import Message, cut, escape, notice, plain_from_slack
 from bot.errors import InvalidInput, TandemError
 from bot.fieldnotes import (
@@ -29,12 +27,11 @@ from bot.issues import IssueNotFound, RaisedIssue
 from bot.people import Actor
 from bot.services import Services
 from bot.workspaces import WorkspaceKey
-from handlers.answers import answer, say
+from handlers.answers import Origin, answer, origin_of, say, tell_where_opened, with_origin
 from handlers.context import Admins, Timezones, workspace_of
 from handlers.home import Home
 from handlers.issues import post_issue_card
 from handlers.text import error_of, first_word
-from handlers.wins import Origin, origin_of, with_origin
 
 _SUBCOMMANDS = frozenset({"help", "list", "search"})
 SEARCH_HINT = ":mag: Search for words, like `/fieldnote search pricing SSO`."
@@ -270,7 +267,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             done = with_problems(
                 blocks.edited_answer(saved.note), problems_seen + ([problem] if problem else [])
             )
-        tell(client, key, user_id, origin_of(view), done)
+        tell_where_opened(client, home, key, user_id, origin_of(view), done)
 
     # The card's buttons
 
@@ -319,23 +316,6 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         except TandemError:
             say(respond, ":information_source: That note is no longer there.", replace_original=False)
             return None
-
-    # Small helpers that talk to Slack
-
-    def tell(client: WebClient, key: WorkspaceKey, user_id: str, origin: Origin, message: Message) -> None:
-        """Tell the person how their form turned out, where they opened it."""
-        if origin.home_state is not None:
-            view = home_blocks.chosen_view(origin.home_state)
-            home.publish(client, key, user_id, view=view, notice=message.text)
-            return
-        if origin.response_url:
-            sent = WebhookClient(origin.response_url, proxy=None).send(
-                **message.as_kwargs(), response_type="ephemeral", replace_original=False
-            )
-            if sent.status_code == 200:
-                return
-        # No place to answer, or its response_url has expired: the app's DM with them.
-        client.chat_postMessage(channel=user_id, **message.as_kwargs())
 
     # Registered in one place, one line each.
     app.command(blocks.COMMAND)(handle_fieldnote_command)

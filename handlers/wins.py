@@ -3,21 +3,16 @@ the card in the wins channel with its Edit/Delete menu, and App Home's wins butt
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.views import View
-from slack_sdk.webhook import WebhookClient
 
-from bot.blocks import home as home_blocks
 from bot.blocks import wins as blocks
 from bot.blocks.text import Message, cut, escape, mentioned_users, plain_from_slack
 from bot.errors import InvalidInput, TandemError
@@ -25,26 +20,24 @@ from bot.people import Actor
 from bot.services import Services
 from bot.wins import Celebrated, Period, TooManyWins, Win, WinDraft, WinNotFound, problems_with
 from bot.workspaces import WorkspaceKey
-from handlers.answers import answer, closing_view, saved_or_refused, say
+from handlers.answers import (
+    Origin,
+    answer,
+    closing_view,
+    origin_of,
+    saved_or_refused,
+    say,
+    tell_where_opened,
+    with_origin,
+)
 from handlers.context import Admins, workspace_of
 from handlers.home import Home
 from handlers.text import error_of, first_word, shared_message
 
 CELEBRATION = "tada"  # the reaction Tandem adds to each card; people add their own
 LOOKUPS_AT_ONCE = 8  # users.info calls made side by side while a form waits for its answer
-_ORIGIN = "origin"  # our key in a form's private_metadata, beside the renderer's own keys
-_METADATA_MAX = 3000
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>|]*))?>")
 _SUBCOMMANDS = frozenset({"help", "leaderboard", "settings"})
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a form was opened, so its outcome is told there: a command's or message's response_url
-    (only to that person), App Home (its notice, on the list it showed), else the app's DM."""
-
-    response_url: str | None = None
-    home_state: str | None = None  # App Home's private_metadata, when opened there
 
 
 def register(app: App, services: Services, admins: Admins, home: Home) -> None:
@@ -255,7 +248,9 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             ack(response_action="errors", errors=blocks.form_errors({"text": str(capped)}))
             return
         ack()
-        tell(client, key, user_id, origin_of(view), post_card(client, key, celebrated, logger))
+        tell_where_opened(
+            client, home, key, user_id, origin_of(view), post_card(client, key, celebrated, logger)
+        )
 
     def save_edit(
         ack: Ack,
@@ -285,7 +280,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         problem = update_card(client, win, logger)
         if problem:
             done = blocks.notice(f"{done.text}\n{problem}")
-        tell(client, key, user_id, origin_of(view), done)
+        tell_where_opened(client, home, key, user_id, origin_of(view), done)
 
     def thanked_problems(
         client: WebClient, key: WorkspaceKey, draft: WinDraft, author: str, logger: logging.Logger
@@ -343,7 +338,7 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
             return
         ack()
         delete_card(client, gone, logger)
-        tell(client, key, user_id, origin_of(view), blocks.deleted_answer(gone))
+        tell_where_opened(client, home, key, user_id, origin_of(view), blocks.deleted_answer(gone))
 
     # App Home: the DM toggle and the settings (the "Celebrate a win" button opens the form above)
 
@@ -387,24 +382,9 @@ def register(app: App, services: Services, admins: Admins, home: Home) -> None:
         if saved is None:
             return
         ack()
-        tell(client, key, user_id, origin_of(view), blocks.notice(blocks.settings_saved(saved)))
-
-    # Small helpers that talk to Slack
-
-    def tell(client: WebClient, key: WorkspaceKey, user_id: str, origin: Origin, message: Message) -> None:
-        """Tell the person how their form turned out, where they opened it."""
-        if origin.home_state is not None:
-            view = home_blocks.chosen_view(origin.home_state)
-            home.publish(client, key, user_id, view=view, notice=message.text)
-            return
-        if origin.response_url:
-            sent = WebhookClient(origin.response_url, proxy=None).send(
-                **message.as_kwargs(), response_type="ephemeral", replace_original=False
-            )
-            if sent.status_code == 200:
-                return
-        # No place to answer, or its response_url has expired: the app's DM with them.
-        client.chat_postMessage(channel=user_id, **message.as_kwargs())
+        tell_where_opened(
+            client, home, key, user_id, origin_of(view), blocks.notice(blocks.settings_saved(saved))
+        )
 
     # Registered in one place, one line each.
     app.command(blocks.COMMAND)(handle_win_command)
@@ -480,34 +460,4 @@ def draft_of(win: Win) -> WinDraft:
         amount=win.amount,
         currency=win.currency,
         source_permalink=win.source_permalink,
-    )
-
-
-def with_origin(form: View, origin: Origin) -> View:
-    """The form, remembering where it was opened beside what its renderer keeps in private_metadata."""
-    try:
-        kept = json.loads(form.private_metadata or "{}")
-    except json.JSONDecodeError:
-        kept = {}
-    data = kept if isinstance(kept, dict) else {}
-    data[_ORIGIN] = {"response_url": origin.response_url, "home": origin.home_state}
-    merged = json.dumps(data)
-    if len(merged) <= _METADATA_MAX:  # else the answer goes to the app's DM
-        form.private_metadata = merged
-    return form
-
-
-def origin_of(view: Mapping[str, Any]) -> Origin:
-    """Where a submitted form was opened (see `with_origin`)."""
-    try:
-        data = json.loads(str(view.get("private_metadata") or "") or "{}")
-    except json.JSONDecodeError:
-        return Origin()
-    origin = data.get(_ORIGIN) if isinstance(data, dict) else None
-    if not isinstance(origin, dict):
-        return Origin()
-    url, state = origin.get("response_url"), origin.get("home")
-    return Origin(
-        response_url=url if isinstance(url, str) and url else None,
-        home_state=state if isinstance(state, str) else None,
     )
