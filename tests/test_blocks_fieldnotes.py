@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import fieldnotes as blocks
-from bot.blocks.text import WORD_JOINER, Message
+from bot.blocks.text import WORD_JOINER
 from bot.fieldnotes import (
     ACCOUNT_MAX,
     FOLLOW_UP_MAX,
@@ -29,6 +29,7 @@ from bot.fieldnotes import (
     NoteDraft,
     VisitKind,
 )
+from tests.block_checks import posted, texts, within_a_messages_limits
 from tests.contract.checks import check_blocks, check_web_api_call
 
 AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
@@ -96,15 +97,6 @@ def longest_note(number: int = 7) -> FieldNote:
     )
 
 
-def posted(message: Message) -> dict[str, Any]:
-    """The message as chat.postMessage sends it, checked against slack_sdk and Slack's own types."""
-    kwargs = message.as_kwargs()  # to_dict() runs slack_sdk's checks of every block's limits
-    assert check_web_api_call("chat.postMessage", {"channel": "C0FIELD", **kwargs}) == []
-    assert kwargs["text"].strip()
-    within_a_messages_limits(kwargs["blocks"])
-    return kwargs
-
-
 def opened(view: Any) -> dict[str, Any]:
     """A view as views.open sends it, checked against Slack's types and limits."""
     shown: dict[str, Any] = view.to_dict()
@@ -116,30 +108,6 @@ def opened(view: Any) -> dict[str, Any]:
         if isinstance(text, dict):
             assert len(text["text"]) <= 3000
     return shown
-
-
-def within_a_messages_limits(sent: list[dict[str, Any]]) -> None:
-    assert len(sent) <= 50
-    assert sum(len(json.dumps(b)) for b in sent) < 12_000  # Slack's msg_blocks_too_long
-    for block in sent:
-        text = block.get("text")
-        if isinstance(text, dict):
-            assert len(text["text"]) <= 3000
-        for element in block.get("elements") or []:
-            if element.get("type") == "mrkdwn":
-                assert len(element["text"]) <= 3000
-
-
-def texts(sent: list[dict[str, Any]]) -> list[str]:
-    found = []
-    for block in sent:
-        text = block.get("text")
-        if isinstance(text, dict):
-            found.append(str(text["text"]))
-        for element in block.get("elements") or []:
-            if "text" in element and isinstance(element["text"], str):
-                found.append(element["text"])
-    return found
 
 
 def inert(shown: str) -> None:

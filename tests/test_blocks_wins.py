@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.blocks import wins as blocks
-from bot.blocks.text import Message
 from bot.people import Team
 from bot.wins import (
     ACCOUNT_MAX,
@@ -33,6 +32,7 @@ from bot.wins import (
     WinsSettings,
     WinsSettingsChange,
 )
+from tests.block_checks import posted, texts, within_a_messages_limits
 from tests.contract.checks import check_blocks, check_web_api_call
 
 AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
@@ -79,45 +79,12 @@ def longest_win(number: int = 12) -> Win:
     )
 
 
-def posted(message: Message) -> dict[str, Any]:
-    """The message as chat.postMessage sends it, checked against slack_sdk and Slack's own types."""
-    kwargs = message.as_kwargs()  # to_dict() runs slack_sdk's checks of every block's limits
-    assert check_web_api_call("chat.postMessage", {"channel": "C0WINS", **kwargs}) == []
-    assert kwargs["text"].strip()
-    within_a_messages_limits(kwargs["blocks"])
-    return kwargs
-
-
 def opened(view: Any) -> dict[str, Any]:
     """A view as views.open sends it, checked against Slack's types."""
     shown: dict[str, Any] = view.to_dict()
     assert check_web_api_call("views.open", {"trigger_id": "1.2.abc", "view": shown}) == []
     assert len(shown["blocks"]) <= 100
     return shown
-
-
-def within_a_messages_limits(sent: list[dict[str, Any]]) -> None:
-    assert len(sent) <= 50
-    assert sum(len(json.dumps(b)) for b in sent) < 12_000  # Slack's msg_blocks_too_long
-    for block in sent:
-        text = block.get("text")
-        if isinstance(text, dict):
-            assert len(text["text"]) <= 3000
-        for element in block.get("elements") or []:
-            if element.get("type") == "mrkdwn":
-                assert len(element["text"]) <= 3000
-
-
-def texts(sent: list[dict[str, Any]]) -> list[str]:
-    found = []
-    for block in sent:
-        text = block.get("text")
-        if isinstance(text, dict):
-            found.append(str(text["text"]))
-        for element in block.get("elements") or []:
-            if "text" in element and isinstance(element["text"], str):
-                found.append(element["text"])
-    return found
 
 
 def inert(shown: str) -> None:
