@@ -420,7 +420,8 @@ class SlackLookalike:
     ``handle``, ``description``, ``users`` and ``disabled``; all default to a small
     sales-and-marketing workspace. ``clock`` (monotonic seconds) drives trigger and
     ``response_url`` expiry and `RecordedCall.at`; ``wall_clock`` (epoch seconds) makes ``ts``.
-    ``latency`` (seconds) is added before every Web API answer; see `set_latency`.
+    ``latency`` (seconds) is added before every Web API answer; see `set_latency`. ``keep_calls``
+    bounds how many recorded calls are kept (the oldest are forgotten): for a long-running sandbox.
     """
 
     def __init__(
@@ -439,6 +440,7 @@ class SlackLookalike:
         wall_clock: Clock = time.time,
         host: str = "127.0.0.1",
         latency: float = 0.0,
+        keep_calls: int | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -450,6 +452,8 @@ class SlackLookalike:
         self._clock = clock
         self._wall_clock = wall_clock
         self._host = host
+        self._keep_calls = keep_calls
+        self._version = 0
         self._latency = 0.0
         self.set_latency(latency)
         self._cond = threading.Condition(threading.RLock())
@@ -690,7 +694,9 @@ class SlackLookalike:
         """Seed a message written by a person (not the bot); returns the stored message."""
         with self._cond:
             message = {"type": "message", "user": user_id, "text": text, "team": self.team_id}
-            return copy.deepcopy(self._store(self._channel(channel)["id"], message, thread_ts))
+            stored = self._store(self._channel(channel)["id"], message, thread_ts)
+            self._changed()
+            return copy.deepcopy(stored)
 
     def user_shares_file(
         self,
@@ -725,12 +731,208 @@ class SlackLookalike:
                 "display_as_bot": False,
             }
             self._store(where, message)
+            self._changed()
             return copy.deepcopy(file)
+
+    # ------------------------------------------------------------------ people's side (the sandbox)
+
+    @property
+    def version(self) -> int:
+        """Grows whenever anything here changes (a call answered, a message seeded, a view closed)."""
+        with self._cond:
+            return self._version
+
+    def touch(self) -> None:
+        """Something people see changed outside Slack's calls (the sandbox's clock moved)."""
+        with self._cond:
+            self._changed()
+
+    def wait_for_change(self, since: int, timeout: float) -> int:
+        """The version once it is past ``since``, or the same version after ``timeout`` seconds."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._version > since, timeout=timeout)
+            return self._version
+
+    def directory(self) -> JSON:
+        """Who and what is here: ``users``, ``channels`` (with ``members``) and ``usergroups``."""
+        with self._cond:
+            return {
+                "users": copy.deepcopy(self._users),
+                "channels": {
+                    cid: {**copy.deepcopy(c), "members": sorted(self._members.get(cid, ()))}
+                    for cid, c in self._channels.items()
+                },
+                "usergroups": {
+                    gid: {**copy.deepcopy(g), "users": list(self._usergroup_users[gid])}
+                    for gid, g in self._usergroups.items()
+                },
+            }
+
+    def visible_messages(self, channel: str, user_id: str) -> list[JSON]:
+        """What ``user_id`` sees in a conversation, oldest first: its messages (thread replies included)
+        and the ephemeral messages meant for them, marked ``"ephemeral": True``."""
+        with self._cond:
+            shown = copy.deepcopy(self._messages.get(channel, []))
+            shown += [
+                {**copy.deepcopy(m), "ephemeral": True}
+                for m in self._ephemeral.get(channel, [])
+                if m.get("to_user") == user_id
+            ]
+        return sorted(shown, key=lambda m: Decimal(m["ts"]))
+
+    def open_modal(self, user_id: str) -> JSON | None:
+        """The modal ``user_id`` has open (the top of its stack), with ``errors`` Tandem answered the last
+        submission with, or None."""
+        with self._cond:
+            stack = self._stacks.get(self._open_modals.get(user_id, ""))
+            if not stack:
+                return None
+            view = copy.deepcopy(self._views[stack[-1]])
+            view["errors"] = dict(self._view_errors.get(view["id"], {}))
+            return view
+
+    def close_view(self, user_id: str, view_id: str) -> JSON | None:
+        """The person closes the modal on top (Cancel or ×): it goes, showing the one beneath if any.
+        Returns the closed view (Slack sends ``view_closed`` for it when it asked to be notified)."""
+        with self._cond:
+            stack = self._stacks.get(self._open_modals.get(user_id, ""))
+            if not stack or stack[-1] != view_id:
+                return None
+            stack.pop()
+            self._view_errors.pop(view_id, None)
+            if not stack:
+                self._open_modals.pop(user_id, None)
+            self._changed()
+            return copy.deepcopy(self._views[view_id])
+
+    def answer_submission(self, user_id: str, view_id: str, answer: Mapping[str, Any] | None) -> None:
+        """Apply an app's acknowledgement of a view submission as Slack does: nothing (or no
+        ``response_action``) closes the view; ``errors`` keeps it open with the errors under the fields;
+        ``update`` replaces it, ``push`` adds a view on top, ``clear`` closes the whole stack."""
+        action = (answer or {}).get("response_action")
+        with self._cond:
+            root = self._open_modals.get(user_id, "")
+            stack = self._stacks.get(root)
+            if not stack or stack[-1] != view_id:
+                return
+            self._view_errors.pop(view_id, None)
+            if action == "errors":
+                errors = (answer or {}).get("errors")
+                self._view_errors[view_id] = {str(k): str(v) for k, v in dict(errors or {}).items()}
+            elif action == "update":
+                view = self._valid_view(dict(answer or {}), ("modal",))
+                current = self._views[view_id]
+                self._new_view(
+                    view,
+                    root_id=current["root_view_id"],
+                    previous_id=current["previous_view_id"],
+                    view_id=view_id,
+                )
+            elif action == "push":
+                view = self._valid_view(dict(answer or {}), ("modal",))
+                stack.append(self._new_view(view, root_id=root, previous_id=view_id))
+            elif action == "clear":
+                stack.clear()
+            else:
+                stack.pop()
+            if not stack:
+                self._open_modals.pop(user_id, None)
+            self._changed()
+
+    def show_ephemeral(
+        self, channel: str, user_id: str, content: Mapping[str, Any], *, slackbot: bool = False
+    ) -> JSON:
+        """Show ``user_id`` a message only they see, as Slack shows a slash command's direct answer
+        (from the app) or its own note that a command failed (from Slackbot)."""
+        with self._cond:
+            channel_id = self._channel(channel)["id"]
+            sender = (
+                {"type": "message", "user": "USLACKBOT", "username": "Slackbot", "team": self.team_id}
+                if slackbot
+                else self._bot_message({})
+            )
+            message = {**sender, **dict(content), "ts": self._next_ts(), "to_user": user_id}
+            self._ephemeral.setdefault(channel_id, []).append(message)
+            self._changed()
+            return copy.deepcopy(message)
+
+    def file_content(self, file_id: str) -> tuple[str, str, bytes] | None:
+        """A complete file's name, media type and bytes (the bot's uploads and people's), or None."""
+        with self._cond:
+            upload = self._files.get(file_id)
+            if upload is None or upload.data is None:
+                return None
+            kind = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+            return upload.filename, kind, upload.data
+
+    def export_state(self) -> JSON:
+        """Everything people would see again after a restart, as JSON: messages, ephemeral messages,
+        views, App Homes, open modals, DMs and files (not calls, triggers, webhooks or faults)."""
+        with self._cond:
+            files = [
+                {
+                    "id": u.file_id,
+                    "filename": u.filename,
+                    "length": u.length,
+                    "user": u.user,
+                    "data": base64.b64encode(u.data or b"").decode(),
+                    "shared": u.shared,
+                    "file": u.file,
+                }
+                for u in self._files.values()
+                if u.data is not None
+            ]
+            return copy.deepcopy(
+                {
+                    "messages": self._messages,
+                    "ephemeral": self._ephemeral,
+                    "views": self._views,
+                    "stacks": self._stacks,
+                    "home": self._home,
+                    "open_modals": self._open_modals,
+                    "view_errors": self._view_errors,
+                    "external_ids": self._external_ids,
+                    "ims": self._ims,
+                    "files": files,
+                    "last_ts": self._last_ts,
+                }
+            )
+
+    def restore_state(self, state: Mapping[str, Any]) -> None:
+        """Take back what `export_state` gave (the directory stays as built)."""
+        with self._cond:
+            self._reset_state()
+            self._messages.update(copy.deepcopy(dict(state.get("messages") or {})))
+            self._ephemeral.update(copy.deepcopy(dict(state.get("ephemeral") or {})))
+            self._views.update(copy.deepcopy(dict(state.get("views") or {})))
+            self._stacks.update(copy.deepcopy(dict(state.get("stacks") or {})))
+            self._home.update(dict(state.get("home") or {}))
+            self._open_modals.update(dict(state.get("open_modals") or {}))
+            self._view_errors.update(copy.deepcopy(dict(state.get("view_errors") or {})))
+            self._external_ids.update(dict(state.get("external_ids") or {}))
+            for channel_id, im in dict(state.get("ims") or {}).items():
+                self._ims[channel_id] = dict(im)
+                self._members[channel_id] = {str(im["user"]), self.bot_user_id}
+            for saved in state.get("files") or []:
+                upload = _Upload(
+                    file_id=saved["id"],
+                    filename=saved["filename"],
+                    length=int(saved["length"]),
+                    user=saved["user"],
+                    data=base64.b64decode(saved["data"]),
+                    shared=saved.get("shared"),
+                    file=saved.get("file"),
+                )
+                self._files[upload.file_id] = upload
+                self._upload_order.append(upload)
+            self._last_ts = int(state.get("last_ts") or 0)
+            self._changed()
 
     def reset(self) -> None:
         """Forget calls, messages, views, triggers, webhooks and faults; keep the directory."""
         with self._cond:
             self._reset_state()
+            self._changed()
 
     # ------------------------------------------------------------------ fault injection
 
@@ -775,8 +977,15 @@ class SlackLookalike:
 
     # ------------------------------------------------------------------ HTTP plumbing
 
+    def _changed(self) -> None:
+        """Called with the lock held: wake whoever waits for calls or for a change."""
+        self._version += 1
+        self._cond.notify_all()
+
     def _reset_state(self) -> None:
         self._calls: list[RecordedCall] = []
+        self._open_modals: dict[str, str] = {}  # user -> root view of the modal they have open
+        self._view_errors: dict[str, dict[str, str]] = {}
         self._messages: dict[str, list[JSON]] = {}
         self._ephemeral: dict[str, list[JSON]] = {}
         self._views: dict[str, JSON] = {}
@@ -810,7 +1019,9 @@ class SlackLookalike:
                     method, request.path, headers, body, args, answer.status, answer.body, self._clock()
                 )
             )
-            self._cond.notify_all()
+            if self._keep_calls is not None and len(self._calls) > self._keep_calls:
+                del self._calls[: len(self._calls) - self._keep_calls]
+            self._changed()
             held = self._held.get(method) or []
             hold = held[0].delay if held else 0.0
             if held:
@@ -1189,6 +1400,7 @@ class SlackLookalike:
         self._stacks[view_id] = [view_id]
         if trigger.user_id:
             self._last_root[trigger.user_id] = view_id
+            self._open_modals[trigger.user_id] = view_id  # a new modal replaces any left open
         return {"view": copy.deepcopy(self._views[view_id])}
 
     def _views_push(self, args: JSON) -> JSON:
@@ -1599,9 +1811,21 @@ class SlackLookalike:
         original = (
             self._find(hook.channel_id, hook.message_ts) if hook.channel_id and hook.message_ts else None
         )
+        if original is None and hook.channel_id and hook.message_ts:
+            # An action in an ephemeral message: its response_url replaces or deletes that one.
+            original = next(
+                (
+                    m
+                    for m in self._ephemeral.get(hook.channel_id, [])
+                    if m["ts"] == hook.message_ts and m.get("to_user") == hook.user_id
+                ),
+                None,
+            )
         if _flag(args.get("delete_original")):
             if original is not None:
-                self._messages[str(hook.channel_id)].remove(original)
+                for kept in (self._messages, self._ephemeral):
+                    if original in kept.get(str(hook.channel_id), []):
+                        kept[str(hook.channel_id)].remove(original)
         else:
             content = _validated_content(args, status=400)
             if _flag(args.get("replace_original")) and original is not None:

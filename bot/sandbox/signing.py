@@ -1,9 +1,9 @@
 """Requests shaped and signed as Slack sends them to an app.
 
 `SlackRequests` builds slash commands, interactivity payloads (``block_actions``,
-``view_submission``, global and message shortcuts) and Events API envelopes, each signed the way
-Slack signs: ``X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{timestamp}:{raw body}">`` with the
-app's signing secret, and ``X-Slack-Request-Timestamp``. Trigger ids and ``response_url`` webhooks
+``view_submission``, ``view_closed``, global and message shortcuts) and Events API envelopes, each
+signed the way Slack signs: ``X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{timestamp}:{raw body}">``
+with the app's signing secret, and ``X-Slack-Request-Timestamp``. Trigger ids and ``response_url`` webhooks
 in the payloads are issued by a `SlackLookalike`, so an app that uses them talks to the look-alike.
 ``signed_at=`` and ``bad_signature=True`` produce stale or forged requests for negative tests.
 `SlackRequests.send` POSTs a request without any proxy and returns the answer, 4xx/5xx included.
@@ -313,6 +313,30 @@ class SlackRequests:
             "trigger_id": look.issue_trigger_id(user_id=user_id, view_id=submitted.get("id")),
             "view": submitted,
             "response_urls": response_urls,
+            "is_enterprise_install": False,
+            "enterprise": self._enterprise(),
+        }
+        return self._interactive(payload, signed_at, bad_signature)
+
+    def view_closed(
+        self,
+        view: Mapping[str, Any],
+        *,
+        user_id: str,
+        is_cleared: bool = False,
+        signed_at: float | None = None,
+        bad_signature: bool = False,
+    ) -> SignedRequest:
+        """A ``view_closed`` payload: the person closed a modal that set ``notify_on_close``."""
+        look = self.lookalike
+        payload: JSON = {
+            "type": "view_closed",
+            "team": self._team(),
+            "user": self._user(user_id, True),
+            "api_app_id": look.app_id,
+            "token": self.verification_token,
+            "view": self._view_state(view, {}),
+            "is_cleared": is_cleared,
             "is_enterprise_install": False,
             "enterprise": self._enterprise(),
         }

@@ -27,6 +27,8 @@ class PacedListeners(ThreadPoolExecutor):
         super().__init__(threads, thread_name_prefix="tandem-listener")
         self._slots = threading.BoundedSemaphore(working_at_once)
         self._local = threading.local()
+        self._running = 0
+        self._quiet = threading.Condition()
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         def listen() -> T:
@@ -37,8 +39,26 @@ class PacedListeners(ThreadPoolExecutor):
                 if self._local.working:
                     self._slots.release()
                 self._local.listening, self._local.working = False, False
+                with self._quiet:
+                    self._running -= 1
+                    self._quiet.notify_all()
 
-        return super().submit(listen)
+        with self._quiet:
+            self._running += 1
+        try:
+            return super().submit(listen)
+        except BaseException:
+            with self._quiet:
+                self._running -= 1
+                self._quiet.notify_all()
+            raise
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until every listener submitted so far has finished (its work after ack() included);
+        False if some still run after `timeout` seconds. Whoever replays a script of requests (the
+        sandbox's sample week) waits here before the next step, as a person would wait to see the card."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: self._running == 0, timeout=timeout)
 
     def acknowledged(self) -> None:
         """Called once a listener has acknowledged: wait for a work slot (only on a listener thread:
