@@ -11,13 +11,21 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app, services_for
-from bot.config import Settings, SettingsError, load_database_url, load_settings
+from bot.config import (
+    Settings,
+    SettingsError,
+    given_values,
+    load_database_url,
+    load_settings,
+    slack_credentials_given,
+)
 from bot.db import Database
 from bot.fieldnote_export import notes_csv, notes_json
 from bot.issue_export import ExportFormat, IssueExport, write_export
@@ -33,6 +41,9 @@ from jobs.scheduler import JobContext, Scheduler, start_scheduler
 
 log = logging.getLogger("tandem")
 
+# Where `tandem sandbox` keeps its own database and the look-alike's messages, beside where it runs.
+SANDBOX_DIRECTORY = ".sandbox"
+
 _HOW_TO_SET = (
     "Set them in a .env file beside where you run Tandem (copy .env.example) or in the environment.\n"
     "The README's 'Create the Slack app' section says where Slack shows each value."
@@ -44,7 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="tandem", description="Keeps sales and marketing in step, in Slack."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start Tandem (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    commands.add_parser(
+        "run",
+        help="start Tandem (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT; "
+        "with no Slack credentials, the offline sandbox)",
+    )
+    sandbox = commands.add_parser(
+        "sandbox", help="try Tandem offline: a local page that behaves like a small Slack workspace"
+    )
+    sandbox.add_argument("--reset", action="store_true", help="throw the sandbox's data away and start over")
     database = commands.add_parser("db", help="manage Tandem's database")
     database.add_subparsers(dest="db_command", required=True).add_parser(
         "upgrade", help="apply pending migrations"
@@ -92,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_field_notes(ExportFormat(arguments.format), arguments.workspace, arguments.output)
     if arguments.command == "export":
         return export_issues(ExportFormat(arguments.format), arguments.workspace, arguments.output)
+    if arguments.command == "sandbox" or not slack_credentials_given(os.environ):
+        return run_sandbox(reset=getattr(arguments, "reset", False))
     return run()
 
 
@@ -420,6 +441,64 @@ def run() -> int:
             scheduler.shutdown()
     finally:
         services.database.dispose()
+
+
+def run_sandbox(*, reset: bool) -> int:
+    """Tandem against its built-in Slack look-alike, with the page on 127.0.0.1, until stopped."""
+    from bot.sandbox.sandbox import Sandbox, SandboxOptions, remove_sandbox
+
+    given = given_values(os.environ)
+    _configure_logging(given.get("LOG_LEVEL", "INFO").upper())
+    port = given.get("PORT", "3000")
+    if not port.isdigit() or int(port) > 65535:
+        print(f"PORT must be a port number (0 to 65535), not {port!r}", file=sys.stderr)
+        return 2
+    if given.get("HOST", "127.0.0.1") not in {"127.0.0.1", "localhost"}:
+        log.info("The sandbox listens on 127.0.0.1 only (HOST is for serving Slack)")
+    directory = Path(SANDBOX_DIRECTORY)
+    if reset:
+        remove_sandbox(directory)
+    print(
+        "No Slack credentials are set, so Tandem starts its offline sandbox: a local page that behaves "
+        "like a small Slack workspace."
+        if not slack_credentials_given(os.environ)
+        else "Starting Tandem's offline sandbox."
+    )
+    fresh = not (directory / "slack.json").is_file()
+    if fresh:
+        print("Playing a sample week of sales and marketing (issues, digest, metrics, wins, field notes)…")
+    sandbox = Sandbox(SandboxOptions(directory, environ=given, host="127.0.0.1", port=int(port)))
+    try:
+        sandbox.start()
+    except SettingsError as error:
+        print(
+            "Tandem can't start the sandbox:",
+            *(f"  - {p}" for p in error.problems),
+            sep="\n",
+            file=sys.stderr,
+        )
+        sandbox.stop()
+        return 2
+    except OSError as error:
+        print(
+            f"Tandem can't listen on 127.0.0.1:{port} ({error.strerror}): set PORT to a free port",
+            file=sys.stderr,
+        )
+        sandbox.stop()
+        return 2
+    print(
+        f"\nTandem's sandbox is ready: open {sandbox.url}/\n"
+        f"Its data stays in {directory}/ (never your database); `tandem sandbox --reset` starts over.\n"
+        "To connect a real Slack workspace, see the README's 'Connect Slack' section. Ctrl-C stops.",
+        flush=True,
+    )
+    _stop_on_sigterm()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    finally:
+        sandbox.stop()
+    return 0
 
 
 def _slack_accepts_the_bot_token(app: App, settings: Settings) -> bool:

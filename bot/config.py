@@ -288,6 +288,17 @@ def load_database_url(environ: Mapping[str, str], env_file: Path | None = Path("
     return _given(environ, env_file).get("DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def given_values(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """The settings' variables that are set (`.env` overlaid by the environment), unchecked."""
+    return _given(environ, env_file)
+
+
+def slack_credentials_given(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> bool:
+    """Whether any Slack credential is set: with none, `tandem run` starts the offline sandbox."""
+    given = _given(environ, env_file)
+    return any(name in given for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"))
+
+
 def _given(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():

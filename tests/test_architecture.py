@@ -72,6 +72,14 @@ def test_handlers_reach_storage_only_through_services(path: Path) -> None:
     assert "bot.db" not in source
 
 
+@pytest.mark.parametrize("path", python_files("bot", "handlers", "jobs"), ids=relative)
+def test_nothing_in_tandem_knows_the_sandbox_exists(path: Path) -> None:
+    # The sandbox runs Tandem exactly as Slack would: only the command line may start it.
+    if relative(path).startswith("bot/sandbox/") or relative(path) in COMPOSITION_ROOT:
+        return
+    assert "bot.sandbox" not in path.read_text(), f"{relative(path)} knows of the sandbox"
+
+
 def test_the_rules_catch_a_violation(tmp_path: Path) -> None:
     offender = tmp_path / "offender.py"
     offender.write_text("from slack_sdk import WebClient\nimport handlers.issues\n")

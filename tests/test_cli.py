@@ -29,15 +29,51 @@ def bare_environment(**extra: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", **extra}
 
 
-def test_run_without_credentials_says_what_to_set(tmp_path: Path) -> None:
+def test_run_with_only_some_credentials_says_what_else_to_set(tmp_path: Path) -> None:
     finished = subprocess.run(
-        [TANDEM, "run"], cwd=tmp_path, env=bare_environment(), capture_output=True, text=True, timeout=60
+        [TANDEM, "run"],
+        cwd=tmp_path,
+        env=bare_environment(SLACK_BOT_TOKEN=BOT_TOKEN),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert finished.returncode == 2
-    assert "SLACK_BOT_TOKEN is not set" in finished.stderr
     assert "SLACK_SIGNING_SECRET is not set" in finished.stderr
     assert ".env" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_run_without_any_credentials_starts_the_offline_sandbox_on_loopback(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [TANDEM, "run"],
+        cwd=tmp_path,
+        env=bare_environment(PORT="0", HOST="0.0.0.0"),  # noqa: S104 - the sandbox must ignore it
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = wait_for_line(
+            process, r"sandbox is ready: open (http://127\.0\.0\.1:\d+)/", 120, stream="stdout"
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{url.group(1)}/", timeout=10) as page:
+            assert "Tandem sandbox" in page.read().decode()
+        with opener.open(f"{url.group(1)}/sandbox/api/state?as=U0ANA", timeout=10) as state:
+            tracker = json.loads(state.read())["messages"]["C0TRACKER"]
+        assert tracker, "the sample week raised issues in the tracker"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+    # Its own database, beside the saved messages; the real default database is never made.
+    assert sorted(p.name for p in (tmp_path / ".sandbox").iterdir()) == ["slack.json", "tandem.db"]
+    assert not (tmp_path / "tandem.db").exists()
 
 
 def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
@@ -63,17 +99,20 @@ def slack() -> Iterator[SlackLookalike]:
     lookalike.stop()
 
 
-def wait_for_line(process: subprocess.Popen[str], pattern: str, timeout: float = 30) -> re.Match[str]:
-    """Read the process's stderr until a line matches, without sleeping."""
-    assert process.stderr is not None
+def wait_for_line(
+    process: subprocess.Popen[str], pattern: str, timeout: float = 30, *, stream: str = "stderr"
+) -> re.Match[str]:
+    """Read the process's stderr (or stdout) until a line matches, without sleeping."""
+    output = process.stdout if stream == "stdout" else process.stderr
+    assert output is not None
     selector = selectors.DefaultSelector()
-    selector.register(process.stderr, selectors.EVENT_READ)
+    selector.register(output, selectors.EVENT_READ)
     seen: list[str] = []
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         if not selector.select(left):
             break
-        line = process.stderr.readline()
+        line = output.readline()
         if not line:
             break
         seen.append(line)
