@@ -134,7 +134,8 @@ class _Api:
                 wait = min(max(float(query.get("wait", LONG_POLL)), 0.0), LONG_POLL)
             except ValueError:
                 raise BadRequest("since and wait must be numbers") from None
-            if slack.wait_for_change(since, wait) <= since:
+            # A page that knew a later version (kept open across a restart) gets the whole state at once.
+            if since <= slack.version and slack.wait_for_change(since, wait) <= since:
                 start_response("204 No Content", [("Cache-Control", "no-store")])
                 return [b""]
         return _answer(start_response, 200, self.view_of(viewer))
