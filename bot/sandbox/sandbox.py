@@ -60,11 +60,12 @@ JOB_NAMES = {
 
 
 def first_moment(now: datetime, zone: ZoneInfo) -> datetime:
-    """Where a new sandbox's clock starts: Wednesday 11:00 of this week, in the workspace's time, so the
-    sample week is behind it and Thursday's digest is next."""
+    """Where a new sandbox's clock starts: Wednesday 08:00 of this week, in the workspace's time, so the
+    sample week is behind it and the morning snapshot, then Thursday's digest, are next. (The week
+    before starts then too: no run of Tandem's is due in the hours before, so none is posted late.)"""
     today = now.astimezone(zone).date()
     wednesday = today - timedelta(days=today.weekday()) + timedelta(days=2)
-    return datetime.combine(wednesday, time(11, 0), tzinfo=zone)
+    return datetime.combine(wednesday, time(8, 0), tzinfo=zone)
 
 
 @dataclass(frozen=True)
