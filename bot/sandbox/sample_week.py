@@ -68,10 +68,10 @@ class SampleWeekFailed(RuntimeError):
 
 # ------------------------------------------------------------------ time
 
-# The week is written as the sandbox usually plays it: from a Wednesday 11:00 to the next Wednesday
-# 11:00, so Thursday's digest and Friday's wins recap fall inside it and the next digest is ahead.
+# The week is written as the sandbox usually plays it: from a Wednesday 08:00 to the next Wednesday
+# 08:00, so Thursday's digest and Friday's wins recap fall inside it and the next digest is ahead.
 WED, THU, FRI, MON, TUE, NEXT_WED = 0, 1, 2, 5, 6, 7  # days after the week's first day
-WRITTEN_START = time(11, 0)
+WRITTEN_START = time(8, 0)
 WRITTEN_WEEKDAY = 2  # Wednesday
 WORK_STARTS, WORK_ENDS = time(9, 0), time(17, 30)
 CRM_EXPORT_AT = time(7, 0)  # each morning the CRM's export brings yesterday's figures, before the snapshot
@@ -108,8 +108,8 @@ def _minutes(moment: time) -> int:
 @dataclass(frozen=True)
 class Week:
     """The week being played, `start` to `until` in `zone`. Written moments land on the same working
-    minute counted from the start: the same day and time when the week runs Wednesday 11:00 to
-    Wednesday 11:00; otherwise every step keeps its order and still falls Monday to Friday, 09:00 to
+    minute counted from the start: the same day and time when the week runs Wednesday 08:00 to
+    Wednesday 08:00; otherwise every step keeps its order and still falls Monday to Friday, 09:00 to
     17:30 (any seven days hold the same 42.5 working hours)."""
 
     start: datetime
@@ -635,7 +635,7 @@ WEEK: tuple[Step, ...] = (
         "hipaa", "Umbrella Health needs a HIPAA one-pager before its security review",
         "Their CISO wants our HIPAA controls on one page before the review next Wednesday. "
         "200 seats hang on it.",
-        "content_request", "high", CHLOE, due=At(NEXT_WED, "09:00"))),
+        "content_request", "high", CHLOE, due=At(TUE, "17:00"))),
     Step(At(THU, "15:00"), TOM, LogFieldNoteByForm(
         account="Stark Logistics", kind="customer_visit", went=(TOM, ANA),
         met="Dana Whitfield (VP Operations), Luis Romero (IT lead)",

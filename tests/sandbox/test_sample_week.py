@@ -31,7 +31,7 @@ from bot.sandbox.sandbox import KEPT_CALLS, Sandbox, SandboxOptions
 from tests.contract.checks import check_response_url_payload, check_web_api_call
 
 LONDON = ZoneInfo("Europe/London")
-WEDNESDAY = datetime(2026, 11, 25, 11, 0, tzinfo=LONDON)  # where a sandbox started that week stops
+WEDNESDAY = datetime(2026, 11, 25, 8, 0, tzinfo=LONDON)  # where a sandbox started that week stops
 ANA, BEN, CHLOE, MAYA, RAJ, TOM = (workspace.ANA, workspace.BEN, workspace.CHLOE, workspace.MAYA,
                                    workspace.RAJ, workspace.TOM)  # fmt: skip
 
@@ -45,7 +45,7 @@ def start(directory: Path, *, sample_week: bool = True) -> Sandbox:
 
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """A new sandbox, its sample week played up to Wednesday 11:00."""
+    """A new sandbox, its sample week played up to Wednesday 08:00."""
     sandbox = start(tmp_path_factory.mktemp("sample-week"))
     try:
         yield sandbox
@@ -228,9 +228,9 @@ def test_metrics_has_each_working_mornings_snapshot_with_its_chart(played: Sandb
     snapshots = posts(played, workspace.METRICS)
 
     posted = [posted_at(s).date() for s in snapshots]
-    assert posted == [date(2026, 11, d) for d in (18, 19, 20, 23, 24, 25)]
+    assert posted == [date(2026, 11, d) for d in (18, 19, 20, 23, 24)]
     assert all(len(s["files"]) == 1 and s["files"][0]["name"].endswith(".png") for s in snapshots)
-    assert "Shared metrics · Wed, Nov 25" in shown(snapshots[-1])
+    assert "Shared metrics · Tue, Nov 24" in shown(snapshots[-1])
 
 
 def test_wins_has_every_win_and_fridays_recap(played: Sandbox) -> None:
@@ -351,6 +351,6 @@ def test_the_written_week_is_in_working_hours() -> None:
         weekday = (2 + step.at.day) % 7
         assert weekday < 5, step
         assert time(9) <= step.at.time < time(17, 30), step
-        assert step.at.day > 0 or step.at.time > time(11), step
-        assert step.at.day < 7 or step.at.time < time(11), step
-    assert At(0, "11:00").working_minutes() == 0
+        assert step.at.day > 0 or step.at.time > time(8), step
+        assert step.at.day < 7 or step.at.time < time(8), step
+    assert At(0, "08:00").working_minutes() == 0
