@@ -462,11 +462,15 @@ def run_sandbox(*, reset: bool) -> int:
         "No Slack credentials are set, so Tandem starts its offline sandbox: a local page that behaves "
         "like a small Slack workspace."
         if not slack_credentials_given(os.environ)
-        else "Starting Tandem's offline sandbox."
+        else "Starting Tandem's offline sandbox.",
+        flush=True,
     )
     fresh = not (directory / "slack.json").is_file()
     if fresh:
-        print("Playing a sample week of sales and marketing (issues, digest, metrics, wins, field notes)…")
+        print(
+            "Playing a sample week of sales and marketing (issues, digest, metrics, wins, field notes)…",
+            flush=True,
+        )
     sandbox = Sandbox(SandboxOptions(directory, environ=given, host="127.0.0.1", port=int(port)))
     try:
         sandbox.start()
@@ -489,7 +493,7 @@ def run_sandbox(*, reset: bool) -> int:
     print(
         f"\nTandem's sandbox is ready: open {sandbox.url}/\n"
         f"Its data stays in {directory}/ (never your database); `tandem sandbox --reset` starts over.\n"
-        "To connect a real Slack workspace, see the README's 'Connect Slack' section. Ctrl-C stops.",
+        "To connect your Slack workspace, see the README's 'Create the Slack app'. Ctrl-C stops.",
         flush=True,
     )
     _stop_on_sigterm()

@@ -102,22 +102,26 @@ def slack() -> Iterator[SlackLookalike]:
 def wait_for_line(
     process: subprocess.Popen[str], pattern: str, timeout: float = 30, *, stream: str = "stderr"
 ) -> re.Match[str]:
-    """Read the process's stderr (or stdout) until a line matches, without sleeping."""
+    """Read the process's stderr (or stdout) until a line matches, without sleeping. Bytes are read
+    straight from the pipe: lines a buffered reader had already taken in would never wake `select`."""
     output = process.stdout if stream == "stdout" else process.stderr
     assert output is not None
     selector = selectors.DefaultSelector()
     selector.register(output, selectors.EVENT_READ)
     seen: list[str] = []
+    pending = b""
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         if not selector.select(left):
             break
-        line = output.readline()
-        if not line:
+        chunk = os.read(output.fileno(), 65536)
+        if not chunk:
             break
-        seen.append(line)
-        if found := re.search(pattern, line):
-            return found
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            seen.append(line.decode("utf-8", "replace") + "\n")
+            if found := re.search(pattern, seen[-1]):
+                return found
     raise AssertionError(f"no line matching {pattern!r}; the process said:\n{''.join(seen)}")
 
 

@@ -152,6 +152,7 @@ class Sandbox:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.slack.touch()  # pages waiting for news get it now, rather than holding the server open
         if self._saver is not None:
             self._saver.join(timeout=10)
         if self._server is not None:
