@@ -1459,7 +1459,9 @@ function renderModal() {
   if (answerErrors && answerErrors.hash !== modal.hash) S.submitErrors.delete(modal.id);
   for (const id of [...S.forms.keys()]) if (id !== modal.id && (!S.data.home || id !== S.data.home.id)) S.forms.delete(id);
   const errors = { ...(modal.errors || {}), ...((S.submitErrors.get(modal.id) || {}).errors || {}) };
-  if (!changed("modal", [modal, errors, S.data.me, S.data.channels])) return;
+  // The app failed to answer a submission: Slack says so in a banner at the top of the modal.
+  const problem = (S.submitErrors.get(modal.id) || {}).problem || null;
+  if (!changed("modal", [modal, errors, problem, S.data.me, S.data.channels])) return;
 
   const focused = document.activeElement;
   const focus = focused && host.contains(focused)
@@ -1482,6 +1484,7 @@ function renderModal() {
     el("span", { class: "side-avatar app" }, "T"),
     el("h2", { id: "modal-title", testid: "modal-title" }, plainText(modal.title)),
     el("button", { type: "button", class: "icon-btn", "aria-label": "Close", onclick: () => closeModal(modal) }, "×")),
+  problem ? el("div", { class: "modal-problem", role: "alert", testid: "modal-error" }, problem) : null,
   el("div", { class: "modal-body" }, renderBlocks(modal.blocks, context)),
   el("footer", { class: "modal-foot" },
     el("button", { type: "button", class: "bk-btn", testid: "modal-close", onclick: () => closeModal(modal) }, modal.close ? plainText(modal.close) : "Cancel"),
@@ -1516,7 +1519,10 @@ async function submitModal(modal) {
     const firstError = els.modalHost.querySelector(".has-error input, .has-error textarea, .has-error select");
     if (firstError) firstError.focus();
   } else if (answer.ok === false) {
-    toast(answer.error || "The sandbox could not submit the form.", "error");
+    S.submitErrors.set(modal.id, { hash: modal.hash, errors: {}, problem: answer.error || "The sandbox could not submit the form." });
+    renderModal();
+  } else {
+    S.submitErrors.delete(modal.id);
   }
 }
 
