@@ -446,6 +446,7 @@ def run() -> int:
 def run_sandbox(*, reset: bool) -> int:
     """Tandem against its built-in Slack look-alike, with the page on 127.0.0.1, until stopped."""
     from bot.sandbox.sandbox import Sandbox, SandboxOptions, remove_sandbox
+    from bot.sandbox.workspace import tandem_environment
 
     given = given_values(os.environ)
     _configure_logging(given.get("LOG_LEVEL", "INFO").upper())
@@ -456,6 +457,24 @@ def run_sandbox(*, reset: bool) -> int:
     if given.get("HOST", "127.0.0.1") not in {"127.0.0.1", "localhost"}:
         log.info("The sandbox listens on 127.0.0.1 only (HOST is for serving Slack)")
     directory = Path(SANDBOX_DIRECTORY)
+    try:  # the person's own TANDEM_* settings apply in the sandbox: say what is wrong with them first
+        load_settings(
+            tandem_environment(
+                given,
+                api_url="http://127.0.0.1/api/",
+                signing_secret="-",  # noqa: S106 - settings checked, never served
+                database=directory,
+            ),
+            env_file=None,
+        )
+    except SettingsError as error:
+        print(
+            "Tandem can't start the sandbox:",
+            *(f"  - {p}" for p in error.problems),
+            sep="\n",
+            file=sys.stderr,
+        )
+        return 2
     if reset:
         remove_sandbox(directory)
     print(
@@ -474,15 +493,6 @@ def run_sandbox(*, reset: bool) -> int:
     sandbox = Sandbox(SandboxOptions(directory, environ=given, host="127.0.0.1", port=int(port)))
     try:
         sandbox.start()
-    except SettingsError as error:
-        print(
-            "Tandem can't start the sandbox:",
-            *(f"  - {p}" for p in error.problems),
-            sep="\n",
-            file=sys.stderr,
-        )
-        sandbox.stop()
-        return 2
     except OSError as error:
         print(
             f"Tandem can't listen on 127.0.0.1:{port} ({error.strerror}): set PORT to a free port",

@@ -76,6 +76,21 @@ def test_run_without_any_credentials_starts_the_offline_sandbox_on_loopback(tmp_
     assert not (tmp_path / "tandem.db").exists()
 
 
+def test_the_sandbox_says_what_is_wrong_with_the_persons_own_settings(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [TANDEM, "sandbox"],
+        cwd=tmp_path,
+        env=bare_environment(TANDEM_TIMEZONE="Mars/Base", PORT="0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert "TANDEM_TIMEZONE must be an IANA timezone name" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert not (tmp_path / ".sandbox").exists()
+
+
 def test_db_upgrade_creates_the_tables(tmp_path: Path) -> None:
     finished = subprocess.run(
         [TANDEM, "db", "upgrade"],
@@ -103,26 +118,33 @@ def wait_for_line(
     process: subprocess.Popen[str], pattern: str, timeout: float = 30, *, stream: str = "stderr"
 ) -> re.Match[str]:
     """Read the process's stderr (or stdout) until a line matches, without sleeping. Bytes are read
-    straight from the pipe: lines a buffered reader had already taken in would never wake `select`."""
+    straight from the pipe (lines a buffered reader had taken in would never wake `select`), and lines
+    read past the match are kept for the next call."""
     output = process.stdout if stream == "stdout" else process.stderr
     assert output is not None
+    unread = _UNREAD.setdefault((process.pid, stream), [b""])
+    seen: list[str] = []
     selector = selectors.DefaultSelector()
     selector.register(output, selectors.EVENT_READ)
-    seen: list[str] = []
-    pending = b""
     deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        if not selector.select(left):
+    while True:
+        while len(unread) > 1:  # whole lines, oldest first; the last item is a partial line
+            line = unread.pop(0).decode("utf-8", "replace")
+            seen.append(line + "\n")
+            if found := re.search(pattern, line):
+                return found
+        left = deadline - time.monotonic()
+        if left <= 0 or not selector.select(left):
             break
         chunk = os.read(output.fileno(), 65536)
         if not chunk:
             break
-        *lines, pending = (pending + chunk).split(b"\n")
-        for line in lines:
-            seen.append(line.decode("utf-8", "replace") + "\n")
-            if found := re.search(pattern, seen[-1]):
-                return found
+        unread[:] = (unread[0] + chunk).split(b"\n")
     raise AssertionError(f"no line matching {pattern!r}; the process said:\n{''.join(seen)}")
+
+
+# Lines each process has written that a `wait_for_line` read past, by process and stream.
+_UNREAD: dict[tuple[int, str], list[bytes]] = {}
 
 
 def test_run_serves_slack_and_the_health_check_then_stops_on_sigterm(

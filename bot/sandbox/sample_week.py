@@ -131,7 +131,11 @@ class Week:
         raise SampleWeekFailed(f"{at} falls after the week's end ({self.until.isoformat()})")
 
     def day_of(self, at: At) -> date:
-        return self.moment(at).astimezone(self.zone).date()
+        """The day of a moment, for due dates: one written after the week ends falls on its last day."""
+        try:
+            return self.moment(at).astimezone(self.zone).date()
+        except SampleWeekFailed:
+            return self.until.astimezone(self.zone).date()
 
     def mornings(self) -> list[datetime]:
         """Each morning's CRM export inside the week."""
@@ -635,7 +639,7 @@ WEEK: tuple[Step, ...] = (
         "hipaa", "Umbrella Health needs a HIPAA one-pager before its security review",
         "Their CISO wants our HIPAA controls on one page before the review next Wednesday. "
         "200 seats hang on it.",
-        "content_request", "high", CHLOE, due=At(TUE, "17:00"))),
+        "content_request", "high", CHLOE, due=At(NEXT_WED, "09:00"))),
     Step(At(THU, "15:00"), TOM, LogFieldNoteByForm(
         account="Stark Logistics", kind="customer_visit", went=(TOM, ANA),
         met="Dana Whitfield (VP Operations), Luis Romero (IT lead)",

@@ -449,3 +449,19 @@ def iter_violations(calls: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[
     for n, (method, args) in enumerate(calls):
         for violation in check_web_api_call(method, args):
             yield f"call #{n} {violation}"
+
+
+# Calls that carry bytes (an upload, a download) rather than Web API arguments.
+_NOT_API_CALLS = frozenset({"response_url", "file_upload", "file_download"})
+
+
+def contract_breaches(calls: Iterable[Any]) -> list[str]:
+    """Every way the recorded calls (the look-alike's `RecordedCall`s: `method` and `args`) break
+    Slack's contract, as "method: problem" lines; none is an empty list."""
+    breaches: list[str] = []
+    for call in calls:
+        if call.method == "response_url":
+            breaches += [f"response_url: {p}" for p in check_response_url_payload(call.args)]
+        elif call.method not in _NOT_API_CALLS:
+            breaches += [f"{call.method}: {p}" for p in check_web_api_call(call.method, call.args)]
+    return breaches

@@ -28,7 +28,7 @@ from bot.models import (
 from bot.sandbox import workspace
 from bot.sandbox.sample_week import WEEK, At, SampleWeekFailed, Week, play_sample_week
 from bot.sandbox.sandbox import KEPT_CALLS, Sandbox, SandboxOptions
-from tests.contract.checks import check_response_url_payload, check_web_api_call
+from tests.contract.checks import contract_breaches
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY = datetime(2026, 11, 25, 8, 0, tzinfo=LONDON)  # where a sandbox started that week stops
@@ -255,17 +255,7 @@ def test_slack_answered_every_call_and_each_keeps_slacks_contract(played: Sandbo
 
     assert len(calls) < KEPT_CALLS  # none forgotten: every call of the week is judged here
     assert [(c.method, c.error) for c in calls if not c.ok] == []
-    breaches = [
-        f"{call.method}: {problem}"
-        for call in calls
-        if call.method not in {"response_url", "file_upload", "file_download"}
-        for problem in check_web_api_call(call.method, call.args)
-    ] + [
-        f"response_url: {problem}"
-        for call in calls
-        if call.method == "response_url"
-        for problem in check_response_url_payload(call.args)
-    ]
+    breaches = contract_breaches(calls)
     assert breaches == []
 
 

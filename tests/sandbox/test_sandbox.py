@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.models import Issue
 from bot.sandbox import workspace
 from bot.sandbox.sandbox import Sandbox, SandboxOptions
-from tests.contract.checks import check_response_url_payload, check_web_api_call
+from tests.contract.checks import contract_breaches
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY = datetime(2026, 11, 25, 11, 0, tzinfo=LONDON)
@@ -48,18 +48,7 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 
 def slack_contract_breaches(sandbox: Sandbox) -> list[str]:
-    calls = sandbox.slack.calls
-    return [
-        f"{call.method}: {problem}"
-        for call in calls
-        if call.method not in {"response_url", "file_upload", "file_download"}
-        for problem in check_web_api_call(call.method, call.args)
-    ] + [
-        f"response_url: {problem}"
-        for call in calls
-        if call.method == "response_url"
-        for problem in check_response_url_payload(call.args)
-    ]
+    return contract_breaches(sandbox.slack.calls)
 
 
 def request(

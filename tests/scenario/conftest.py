@@ -19,7 +19,7 @@ from bot.sandbox.signing import HttpAnswer, SlackRequests
 from bot.services import Services
 from bot.slack.http import HttpServer, wsgi_app
 from tests.conftest import FixedClock
-from tests.contract.checks import check_response_url_payload, check_web_api_call
+from tests.contract.checks import contract_breaches
 
 BOT_TOKEN = "xoxb-test-0000-tandem"
 SIGNING_SECRET = "test-signing-secret"
@@ -51,16 +51,7 @@ def slack(scene: Scene) -> Iterator[SlackLookalike]:
     lookalike.start()
     yield lookalike
     lookalike.stop()
-    violations = [
-        f"{call.method}: {problem}"
-        for call in lookalike.calls
-        if call.method not in {"response_url", "file_upload", "file_download"}  # bytes, not API calls
-        for problem in check_web_api_call(call.method, call.args)
-    ] + [
-        f"response_url: {problem}"
-        for call in lookalike.responses
-        for problem in check_response_url_payload(call.args)
-    ]
+    violations = contract_breaches(lookalike.calls)
     assert violations == [], "Slack calls that break Slack's contract"
 
 
