@@ -3,11 +3,12 @@ through it reaching Tandem as Slack would deliver it (commands, forms, buttons, 
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,15 +16,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.metric_files import parse_definitions
 from bot.models import Issue
 from bot.sandbox import workspace
+from bot.sandbox.sample_week import ADMIN, METRICS_YAML
 from bot.sandbox.sandbox import Sandbox, SandboxOptions
+from bot.workspaces import WorkspaceKey
 from tests.contract.checks import contract_breaches
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY = datetime(2026, 11, 25, 11, 0, tzinfo=LONDON)
 ANA, BEN = workspace.ANA, workspace.BEN
 SALES, TRACKER = workspace.SALES, workspace.TRACKER
+KEY = WorkspaceKey(workspace.TEAM_ID)
 
 
 def options(directory: Path, **overrides: Any) -> SandboxOptions:
@@ -245,6 +250,51 @@ def test_a_message_shortcut_opens_its_form_prefilled(sandbox: Sandbox) -> None:
 
     modal = state(sandbox)["modal"]
     assert "Globex signed the pilot" in json.dumps(modal["blocks"])
+
+
+def test_a_csv_shared_in_the_dm_reaches_tandem_which_reads_it_and_answers_there(sandbox: Sandbox) -> None:
+    sandbox.services.metrics.load_definitions(KEY, parse_definitions(METRICS_YAML), ADMIN)
+    csv = b"date,metric,value\n2026-11-24,leads,42\n2026-11-24,mql,17\n"
+    dm = state(sandbox, BEN)["channels"][-1]["id"]
+
+    answer = act(
+        sandbox,
+        "file",
+        channel=dm,
+        filename="values.csv",
+        content_base64=base64.b64encode(csv).decode(),
+        **{"as": BEN},
+    )
+
+    assert answer == {"ok": True}
+    [download] = sandbox.slack.calls_to("file_download")
+    assert download.status == 200
+    shared, reply = state(sandbox, BEN)["messages"][dm]
+    assert shared["user"] == BEN and shared["files"][0]["url"] == f"/sandbox/files/{shared['files'][0]['id']}"
+    assert reply["bot_id"]
+    assert reply["text"] == ":white_check_mark: Loaded 2 values from *values.csv*."
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(sandbox.url + shared["files"][0]["url"], timeout=10) as served:
+        assert (served.headers["Content-Type"], served.read()) == ("text/csv", csv)
+    logged = dict(sandbox.services.metrics.history(KEY, "leads").days)[date(2026, 11, 24)]
+    assert logged is not None
+    assert (logged.value, logged.logged_by) == (42, BEN)
+
+
+def test_a_reply_in_a_cards_thread_becomes_a_comment_on_the_issue(sandbox: Sandbox) -> None:
+    act(sandbox, "command", channel=SALES, command="/issue", text="Pricing page shows old tiers")
+    [card] = [m for m in state(sandbox)["messages"][TRACKER] if m.get("bot_id")]
+
+    act(sandbox, "message", channel=TRACKER, text="Two prospects saw the old tiers", thread_ts=card["ts"])
+
+    [issue] = issues(sandbox)
+    assert issue.comment_count == 1
+    replies = [
+        m
+        for m in state(sandbox)["messages"][TRACKER]
+        if m.get("thread_ts") == card["ts"] and m["ts"] != card["ts"]
+    ]
+    assert [r["text"] for r in replies] == ["Two prospects saw the old tiers"]
 
 
 # The clock
