@@ -270,7 +270,8 @@ def test_a_csv_shared_in_the_dm_reaches_tandem_which_reads_it_and_answers_there(
     [download] = sandbox.slack.calls_to("file_download")
     assert download.status == 200
     shared, reply = state(sandbox, BEN)["messages"][dm]
-    assert shared["user"] == BEN and shared["files"][0]["url"] == f"/sandbox/files/{shared['files'][0]['id']}"
+    assert shared["user"] == BEN
+    assert shared["files"][0]["url"] == f"/sandbox/files/{shared['files'][0]['id']}"
     assert reply["bot_id"]
     assert reply["text"] == ":white_check_mark: Loaded 2 values from *values.csv*."
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
