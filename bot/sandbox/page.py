@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote
 
 import yaml
 from slack_bolt import App
@@ -190,7 +191,6 @@ class _Api:
             "home": slack.home_view(viewer),
             "commands": self.commands,
             "shortcuts": self.shortcuts,
-            "notices": [],
         }
 
     def file_bytes(self, file_id: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -388,8 +388,6 @@ def _values(values: object) -> dict[str, dict[str, Any]]:
 
 
 def _query(environ: WSGIEnvironment) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
     return dict(parse_qsl(str(environ.get("QUERY_STRING") or "")))
 
 
@@ -448,6 +446,4 @@ def _answer(start_response: StartResponse, status: int, body: JSON) -> Iterable[
 
 
 def _quoted(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name, safe="")

@@ -41,6 +41,8 @@ log = logging.getLogger("tandem.sandbox")
 
 DATABASE_FILE = "tandem.db"
 STATE_FILE = "slack.json"
+# Everything a sandbox keeps: SQLite's write-ahead files beside its database, and the look-alike's state.
+KEPT_FILES = (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm", STATE_FILE)
 # The look-alike's recorded calls are for tests; a sandbox left running keeps only the latest.
 KEPT_CALLS = 500
 # A jump runs every job due on the way, at its own time; beyond a week back they are skipped, as if
@@ -261,9 +263,7 @@ class Sandbox:
             if self._tandem is not None:
                 self._tandem.stop()
                 self._tandem = None
-            for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm", STATE_FILE):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.directory / name).unlink()
+            self._forget_files()
             self.slack.reset()
             self._make_new()
 
@@ -317,13 +317,16 @@ class Sandbox:
         except (OSError, ValueError, KeyError, TypeError) as unreadable:
             log.warning("The saved sandbox could not be read (%s): starting a new one", unreadable)
             self.slack.reset()
-            for name in (DATABASE_FILE, STATE_FILE):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.directory / name).unlink()
+            self._forget_files()
             return False
         self._tandem = self._start_tandem()
         log.info("Picked up the sandbox saved in %s", self.directory)
         return True
+
+    def _forget_files(self) -> None:
+        for name in KEPT_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                (self.directory / name).unlink()
 
     def _save(self) -> None:
         with self._lock:

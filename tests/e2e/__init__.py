@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.sandbox import Sandbox, SandboxOptions
-from tests.sandbox.test_sandbox import slack_contract_breaches
+from tests.contract.checks import contract_breaches
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -31,7 +31,7 @@ def start_sandbox(directory: Path, *, sample_week: bool) -> Sandbox:
 def stop_sandbox(running: Sandbox) -> None:
     """Stop it, and check every call Tandem made to Slack against Slack's contract."""
     running.stop()
-    assert slack_contract_breaches(running) == []
+    assert contract_breaches(running.slack.calls) == []
 
 
 def artifacts() -> Path:

@@ -49,11 +49,7 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
         yield running
     finally:
         running.stop()
-    assert slack_contract_breaches(running) == []
-
-
-def slack_contract_breaches(sandbox: Sandbox) -> list[str]:
-    return contract_breaches(sandbox.slack.calls)
+    assert contract_breaches(running.slack.calls) == []
 
 
 def request(

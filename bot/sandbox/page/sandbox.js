@@ -67,7 +67,6 @@ const S = {
   thread: null, // {channel, ts} when the thread pane is open
   forms: new Map(), // view id -> {values: {block: {action: state}}, initials: {key: json}}
   submitErrors: new Map(), // view id -> {block_id: text} from the last submit's answer
-  seenNotices: new Set(),
   signatures: {}, // pane -> JSON of what it was last drawn from, to redraw only on change
   pollGeneration: 0,
   pollController: null,
@@ -120,7 +119,6 @@ function applyState(data) {
   }
   store.set("me", S.me);
   render();
-  showNotices(data.notices || []);
   document.body.dataset.version = String(data.version);
 }
 
@@ -1161,15 +1159,6 @@ function toast(text, kind = "info") {
   return node;
 }
 
-function showNotices(notices) {
-  for (const notice of notices) {
-    const key = `${S.me}:${notice.id}`;
-    if (S.seenNotices.has(key)) continue;
-    S.seenNotices.add(key);
-    toast(notice.text, "error");
-  }
-}
-
 function setOffline(offline) {
   document.body.classList.toggle("offline", offline);
 }
@@ -1685,7 +1674,6 @@ async function resetSandbox() {
   const answer = await api.send("reset", {});
   if (answer.ok === false) return;
   // A reset may start the version counter again: ask afresh rather than wait for "newer than N".
-  S.seenNotices.clear();
   S.signatures = {};
   S.thread = null;
   refetch({ fresh: true });
